@@ -1,0 +1,357 @@
+"""The plan: a content-addressed DAG of what a program computes.
+
+Every node's id is the SHA-256 of a canonical JSON encoding of what it
+computes, so equal subterms are one node wherever they occur, across
+programs and across runs; the id is the key of the result store.
+
+Node kinds:
+
+``Constant``
+    a typed literal (``1``, ``1.5``, ``"1"`` and ``true`` are four nodes).
+``Operation``
+    a primitive applied to argument nodes; the encoding holds the primitive's
+    qualified name and version and, for arguments that name input files, a
+    digest of the file's bytes, so editing an input invalidates its results.
+``Parameter``
+    the variable of the loop at nesting ``level``; it only occurs inside the
+    body templates of loops.
+``Loop``
+    ``for x in sequence do body``: element *k* is ``body`` with the loop's
+    parameter replaced by element *k* of ``sequence``. The body is reduced
+    once; subterms that do not mention the parameter are ordinary nodes,
+    shared by every element, and an instantiated element gets exactly the id
+    that the same expression written out by hand would have.
+
+Per-element nodes are created in an :meth:`Plan.overlay`, which the engine
+drops when the element is done, so a loop over a million elements does not
+grow the plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from voxlogica.diagnostics import Span
+from voxlogica.primitives.registry import Primitive
+
+NodeId = str
+
+
+@dataclass(frozen=True)
+class Constant:
+    value: int | float | bool | str
+
+    @property
+    def type_name(self) -> str:
+        return constant_type(self.value)
+
+
+@dataclass(frozen=True)
+class Operation:
+    primitive: str
+    version: str
+    arguments: tuple[NodeId, ...]
+    file_digests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Parameter:
+    level: int
+
+
+@dataclass(frozen=True)
+class Loop:
+    sequence: NodeId
+    level: int
+    body: NodeId
+
+
+Node = Constant | Operation | Parameter | Loop
+
+
+def constant_type(value: Any) -> str:
+    """Return the ImgQL type name of a literal value."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    raise TypeError(f"not a literal: {value!r}")
+
+
+def encode_node(node: Node) -> str:
+    """Return the canonical encoding whose SHA-256 is the node's id."""
+    if isinstance(node, Constant):
+        value = node.value
+        # repr keeps float precision exactly and tells 1 from 1.0.
+        text = value if isinstance(value, str) else repr(value)
+        payload: list[Any] = ["constant", node.type_name, text]
+    elif isinstance(node, Operation):
+        payload = [
+            "call",
+            node.primitive,
+            node.version,
+            list(node.arguments),
+            list(node.file_digests),
+        ]
+    elif isinstance(node, Parameter):
+        payload = ["parameter", node.level]
+    elif isinstance(node, Loop):
+        payload = ["for", node.sequence, node.level, node.body]
+    else:
+        raise TypeError(f"not a plan node: {node!r}")
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def node_id_of(node: Node) -> NodeId:
+    return hashlib.sha256(encode_node(node).encode("utf-8")).hexdigest()
+
+
+_file_digests: dict[tuple[str, int, int], str] = {}
+
+
+def file_digest(path: str) -> str:
+    """Return the SHA-256 of a file's bytes, or a marker if it cannot be read.
+
+    Digests are remembered per (path, modification time, size) for the life
+    of the process, so a loop that reads the same file twice hashes it once.
+    """
+    try:
+        status = os.stat(path)
+    except OSError:
+        return "missing"
+    key = (os.path.abspath(path), status.st_mtime_ns, status.st_size)
+    digest = _file_digests.get(key)
+    if digest is None:
+        hasher = hashlib.sha256()
+        with open(path, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                hasher.update(block)
+        digest = hasher.hexdigest()
+        _file_digests[key] = digest
+    return digest
+
+
+@dataclass(frozen=True)
+class PrintGoal:
+    label: str
+    node_id: NodeId
+    span: Span
+
+
+@dataclass(frozen=True)
+class SaveGoal:
+    path: str
+    node_id: NodeId
+    span: Span
+
+
+Goal = PrintGoal | SaveGoal
+
+
+@dataclass
+class NodeFacts:
+    """What the plan knows about a node beyond its encoding."""
+
+    free_levels: frozenset[int]
+    is_volatile: bool
+    is_sequence: bool
+    span: Span | None
+
+
+class Plan:
+    """Nodes by id, facts about them, and the goals (print/save) to run.
+
+    An overlay plan (``parent`` set) reads through to its parent and keeps
+    only the nodes created in it.
+    """
+
+    def __init__(self, parent: Plan | None = None):
+        self.parent = parent
+        self.nodes: dict[NodeId, Node] = {}
+        self.facts: dict[NodeId, NodeFacts] = {}
+        self.primitives: dict[str, Primitive] = (
+            parent.primitives if parent is not None else {}
+        )
+        self.goals: list[Goal] = []
+
+    # -- lookup
+
+    def node(self, node_id: NodeId) -> Node:
+        plan: Plan | None = self
+        while plan is not None:
+            found = plan.nodes.get(node_id)
+            if found is not None:
+                return found
+            plan = plan.parent
+        raise KeyError(node_id)
+
+    def fact(self, node_id: NodeId) -> NodeFacts:
+        plan: Plan | None = self
+        while plan is not None:
+            found = plan.facts.get(node_id)
+            if found is not None:
+                return found
+            plan = plan.parent
+        raise KeyError(node_id)
+
+    def overlay(self) -> Plan:
+        """Return a scratch plan for one loop element's nodes."""
+        return Plan(parent=self)
+
+    # -- construction
+
+    def _add(self, node: Node, facts: NodeFacts) -> NodeId:
+        node_id = node_id_of(node)
+        try:
+            self.fact(node_id)
+        except KeyError:
+            self.nodes[node_id] = node
+            self.facts[node_id] = facts
+        return node_id
+
+    def constant(self, value: int | float | bool | str, span: Span | None = None):
+        facts = NodeFacts(frozenset(), False, False, span)
+        return self._add(Constant(value), facts)
+
+    def parameter(self, level: int, span: Span | None = None) -> NodeId:
+        facts = NodeFacts(frozenset({level}), False, False, span)
+        return self._add(Parameter(level), facts)
+
+    def loop(self, sequence: NodeId, level: int, body: NodeId, span=None) -> NodeId:
+        free = (self.fact(sequence).free_levels | self.fact(body).free_levels) - {
+            level
+        }
+        volatile = self.fact(sequence).is_volatile or self.fact(body).is_volatile
+        return self._add(
+            Loop(sequence, level, body), NodeFacts(free, volatile, True, span)
+        )
+
+    def call(
+        self, primitive: Primitive, arguments: tuple[NodeId, ...], span=None
+    ) -> NodeId:
+        """Add ``primitive(arguments)``; fold it now if it is foldable on constants."""
+        self.primitives[primitive.qualified_name] = primitive
+        argument_nodes = [self.node(a) for a in arguments]
+        all_constant = all(isinstance(n, Constant) for n in argument_nodes)
+        if primitive.is_foldable and all_constant and not primitive.returns_sequence:
+            folded = _try_fold(primitive, argument_nodes)
+            if folded is not None:
+                return self.constant(folded, span)
+        digests = []
+        volatile = primitive.is_volatile
+        for position in primitive.file_arguments:
+            if position >= len(argument_nodes):
+                continue
+            argument = argument_nodes[position]
+            if isinstance(argument, Constant) and isinstance(argument.value, str):
+                digests.append(file_digest(argument.value))
+            else:
+                # A path known only at run time cannot be digested here, so
+                # nothing downstream may be trusted from the store.
+                volatile = True
+        free: frozenset[int] = frozenset()
+        for argument in arguments:
+            facts = self.fact(argument)
+            free |= facts.free_levels
+            volatile = volatile or facts.is_volatile
+        node = Operation(
+            primitive.qualified_name, primitive.version, arguments, tuple(digests)
+        )
+        facts = NodeFacts(free, volatile, primitive.returns_sequence, span)
+        return self._add(node, facts)
+
+    # -- loops
+
+    def instantiate(self, body: NodeId, level: int, value: NodeId) -> NodeId:
+        """Return ``body`` with ``Parameter(level)`` replaced by ``value``.
+
+        Only the nodes that mention the parameter are rebuilt (and refolded),
+        so an element's id equals that of the same expression written out.
+        """
+        replaced: dict[NodeId, NodeId] = {}
+        # Iterative post-order: loop bodies can be deep.
+        stack: list[tuple[NodeId, bool]] = [(body, False)]
+        while stack:
+            node_id, children_done = stack.pop()
+            if node_id in replaced:
+                continue
+            if level not in self.fact(node_id).free_levels:
+                replaced[node_id] = node_id
+                continue
+            node = self.node(node_id)
+            children = _children(node)
+            if not children_done:
+                stack.append((node_id, True))
+                stack.extend((c, False) for c in children if c not in replaced)
+                continue
+            span = self.fact(node_id).span
+            if isinstance(node, Parameter):
+                replaced[node_id] = value
+            elif isinstance(node, Operation):
+                primitive = self.primitives[node.primitive]
+                arguments = tuple(replaced[a] for a in node.arguments)
+                replaced[node_id] = self.call(primitive, arguments, span)
+            elif isinstance(node, Loop):
+                replaced[node_id] = self.loop(
+                    replaced[node.sequence], node.level, replaced[node.body], span
+                )
+            else:
+                replaced[node_id] = node_id
+        return replaced[body]
+
+    # -- export
+
+    def reachable(self, roots: list[NodeId]) -> list[NodeId]:
+        """Nodes reachable from ``roots``, dependencies first, in a stable order."""
+        order: list[NodeId] = []
+        seen: set[NodeId] = set()
+        for root in roots:
+            stack: list[tuple[NodeId, bool]] = [(root, False)]
+            while stack:
+                node_id, children_done = stack.pop()
+                if children_done:
+                    order.append(node_id)
+                    continue
+                if node_id in seen:
+                    continue
+                seen.add(node_id)
+                stack.append((node_id, True))
+                children = _children(self.node(node_id))
+                stack.extend((c, False) for c in reversed(children) if c not in seen)
+        return order
+
+
+def _children(node: Node) -> tuple[NodeId, ...]:
+    if isinstance(node, Operation):
+        return node.arguments
+    if isinstance(node, Loop):
+        return (node.sequence, node.body)
+    return ()
+
+
+def children_of(node: Node) -> tuple[NodeId, ...]:
+    """Ids a node depends on (a loop depends on its sequence and body template)."""
+    return _children(node)
+
+
+def _try_fold(primitive: Primitive, arguments: list[Constant]):
+    """Compute a foldable primitive on constants; None if it fails or is not scalar.
+
+    A failure is left for run time, where it is reported only if a goal
+    needs the value.
+    """
+    try:
+        result = primitive.function(*(a.value for a in arguments))
+    except Exception:  # noqa: BLE001 - reported later by the engine
+        return None
+    if isinstance(result, bool | int | float | str):
+        return result
+    return None
