@@ -1,0 +1,218 @@
+"""Registration helpers: geometry-free arguments and pointwise operations."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import SimpleITK as sitk
+
+from voxlogica.primitives.registry import Namespace, Primitive
+from voxlogica.primitives.vox1.values import (
+    GeometryError,
+    GeometryFreeImage,
+    bool_array,
+    bool_image,
+    check_same_size,
+    first_concrete_image,
+    materialise_all,
+    number_array,
+    number_image,
+    register_operation,
+    register_source,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class _OperatorNamespace(Namespace):
+    """A namespace whose primitive names may contain dots (``.<=``, ``+.``).
+
+    ``Primitive.name`` splits the qualified name at its last dot, which cuts
+    ``vox1.+.`` into ``vox1.+`` and ``""``; namespace names never contain a
+    dot, so the short name is everything after the first one.
+    """
+
+    def add(self, primitive: Primitive) -> Primitive:
+        short = primitive.qualified_name[len(self.name) + 1 :]
+        if short in self._primitives:
+            raise ValueError(f"primitive {primitive.qualified_name!r} registered twice")
+        self._primitives[short] = primitive
+        return primitive
+
+
+NAMESPACE = _OperatorNamespace("vox1")
+
+
+def image_primitive(
+    name: str,
+    *,
+    arity: int | tuple[int, int | None],
+    description: str,
+    signature: str,
+    reduces: bool = False,
+    foldable: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``kernel`` as ``vox1.name``, handling geometry-free arguments.
+
+    When some argument is geometry-free, the others decide: with a concrete
+    image among them every geometry-free argument is built on that image's
+    geometry; with none the result is itself geometry-free, unless the
+    primitive ``reduces`` an image to a number, which is a
+    :class:`GeometryError`.
+    """
+
+    def wrap(kernel: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(kernel)
+        def primitive(*arguments: Any) -> Any:
+            if any(isinstance(argument, GeometryFreeImage) for argument in arguments):
+                reference = first_concrete_image(arguments)
+                if reference is None:
+                    if reduces:
+                        shown = ", ".join(repr(argument) for argument in arguments)
+                        raise GeometryError(
+                            f"{name}({shown}) needs an image to take its size "
+                            "from, but every image argument is geometry-free "
+                            "(tt, ff, border, x, y, z, constant, bconstant and "
+                            "what is built only from them); combine it with a "
+                            "loaded image first"
+                        )
+                    return GeometryFreeImage(name, arguments)
+                arguments = tuple(materialise_all(arguments, reference))
+            return kernel(*arguments)
+
+        register_operation(name, primitive)
+        NAMESPACE.primitive(
+            name,
+            arity=arity,
+            description=description,
+            signature=signature,
+            foldable=foldable,
+        )(primitive)
+        return primitive
+
+    return wrap
+
+
+def source_primitive(
+    name: str,
+    *,
+    arity: int | tuple[int, int | None],
+    description: str,
+    signature: str,
+    check: Callable[..., None] | None = None,
+) -> Callable[[Callable[..., sitk.Image]], Callable[..., GeometryFreeImage]]:
+    """Register a geometry source: ``build(reference, *arguments)``.
+
+    The primitive returns a :class:`GeometryFreeImage`; ``build`` runs when
+    that value meets a concrete image.
+    """
+
+    def wrap(build: Callable[..., sitk.Image]) -> Callable[..., GeometryFreeImage]:
+        register_source(name, build)
+
+        def primitive(*arguments: Any) -> GeometryFreeImage:
+            if check is not None:
+                check(*arguments)
+            return GeometryFreeImage(name, arguments)
+
+        primitive.__name__ = build.__name__
+        primitive.__qualname__ = build.__qualname__
+        primitive.__doc__ = build.__doc__
+        primitive.__module__ = build.__module__
+        NAMESPACE.primitive(
+            name, arity=arity, description=description, signature=signature
+        )(primitive)
+        return primitive
+
+    return wrap
+
+
+def is_bool_scalar(value: Any) -> bool:
+    return isinstance(value, bool | np.bool_)
+
+
+def is_number_scalar(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not is_bool_scalar(value)
+
+
+def require_number(operation: str, value: Any) -> float:
+    """``value`` as a float, or ``TypeError`` if it is not a number."""
+    if not is_number_scalar(value):
+        raise TypeError(f"{operation}: expected a number, got {_kind_name(value)}")
+    return float(value)
+
+
+def require_image(operation: str, value: Any) -> sitk.Image:
+    """``value`` if it is a concrete image, else ``TypeError``."""
+    if not isinstance(value, sitk.Image):
+        raise TypeError(f"{operation}: expected an image, got {_kind_name(value)}")
+    return value
+
+
+def _kind_name(value: Any) -> str:
+    if isinstance(value, sitk.Image):
+        return f"an image ({value.GetPixelIDTypeAsString()})"
+    if is_bool_scalar(value):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    return type(value).__name__
+
+
+def pointwise(
+    operation: str,
+    arguments: tuple[Any, ...],
+    kinds: tuple[str, ...],
+    compute: Callable[..., Any],
+    result_kind: str,
+) -> Any:
+    """Apply ``compute`` voxel by voxel, or to scalars when no image is given.
+
+    ``kinds`` says, per argument, whether it is read as a ``"number"``
+    (float32 pixels, float scalar) or a ``"bool"``. A scalar combined with
+    an image is first cast to the image's element type (float32 for
+    numbers), as ITK does for its image-constant filters; scalars alone are
+    computed in double precision and returned as Python scalars.
+    """
+    images = [argument for argument in arguments if isinstance(argument, sitk.Image)]
+    if not images:
+        prepared = [
+            _scalar_argument(operation, value, kind)
+            for value, kind in zip(arguments, kinds, strict=True)
+        ]
+        result = compute(*prepared)
+        return bool(result) if result_kind == "bool" else float(result)
+    check_same_size(operation, images)
+    reference = images[0]
+    prepared = []
+    for value, kind in zip(arguments, kinds, strict=True):
+        if isinstance(value, sitk.Image):
+            if kind == "number":
+                prepared.append(number_array(operation, value))
+            else:
+                prepared.append(bool_array(operation, value))
+        else:
+            scalar = _scalar_argument(operation, value, kind)
+            prepared.append(
+                np.float32(scalar) if kind == "number" else np.bool_(scalar)
+            )
+    result = compute(*prepared)
+    shape = tuple(reversed(reference.GetSize()))
+    if np.shape(result) != shape:
+        result = np.broadcast_to(result, shape)
+    if result_kind == "bool":
+        return bool_image(np.asarray(result, dtype=bool), reference)
+    return number_image(result, reference)
+
+
+def _scalar_argument(operation: str, value: Any, kind: str) -> Any:
+    if kind == "number":
+        return require_number(operation, value)
+    if not is_bool_scalar(value):
+        raise TypeError(f"{operation}: expected a boolean, got {_kind_name(value)}")
+    return bool(value)

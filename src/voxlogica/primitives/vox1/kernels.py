@@ -1,0 +1,268 @@
+"""Array kernels behind the spatial and statistical ``vox1`` primitives.
+
+Every function here works on numpy arrays in SimpleITK's array order
+(z, y, x for 3D, y, x for 2D) and knows nothing of image geometry except
+the spacing it is handed. Adjacency is always the full neighbourhood: 8
+neighbours in 2D, 26 in 3D (every axis offset in {-1, 0, 1}).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import cc3d
+import edt
+import numpy as np
+from scipy import ndimage
+
+logger = logging.getLogger(__name__)
+
+
+def _box_pass(mask: np.ndarray, combine: np.ufunc) -> np.ndarray:
+    """Combine every voxel with its two neighbours along each axis in turn.
+
+    A 3x3(x3) box is the product of three 3-voxel segments, so three 1D
+    passes give the box result at a cost of two elementwise operations per
+    axis. At the two ends of an axis only the neighbour that exists takes
+    part: for ``or`` that makes the outside false, for ``and`` true.
+    """
+    current = mask
+    for axis in range(mask.ndim):
+        length = mask.shape[axis]
+        if length == 1:
+            continue
+        lower = [slice(None)] * mask.ndim
+        upper = [slice(None)] * mask.ndim
+        lower[axis] = slice(0, length - 1)
+        upper[axis] = slice(1, length)
+        # pairs[i] combines voxels i and i+1; voxel i then takes pairs[i-1]
+        # and pairs[i], the three voxels i-1, i, i+1.
+        pairs = combine(current[tuple(lower)], current[tuple(upper)])
+        result = np.empty_like(mask)
+        middle = [slice(None)] * mask.ndim
+        middle[axis] = slice(1, length - 1)
+        if length > 2:
+            pairs_low = [slice(None)] * mask.ndim
+            pairs_high = [slice(None)] * mask.ndim
+            pairs_low[axis] = slice(0, length - 2)
+            pairs_high[axis] = slice(1, length - 1)
+            combine(
+                pairs[tuple(pairs_low)],
+                pairs[tuple(pairs_high)],
+                out=result[tuple(middle)],
+            )
+        first = [slice(None)] * mask.ndim
+        last = [slice(None)] * mask.ndim
+        first[axis] = slice(0, 1)
+        last[axis] = slice(length - 1, length)
+        pairs_first = [slice(None)] * mask.ndim
+        pairs_last = [slice(None)] * mask.ndim
+        pairs_first[axis] = slice(0, 1)
+        pairs_last[axis] = slice(length - 2, length - 1)
+        result[tuple(first)] = pairs[tuple(pairs_first)]
+        result[tuple(last)] = pairs[tuple(pairs_last)]
+        current = result
+    if current is mask:
+        current = mask.copy()
+    return current
+
+
+def dilate_box(mask: np.ndarray) -> np.ndarray:
+    """Dilation by the 3x3(x3) box; voxels outside the array count as false."""
+    return _box_pass(mask, np.logical_or)
+
+
+def erode_box(mask: np.ndarray) -> np.ndarray:
+    """Erosion by the 3x3(x3) box; voxels outside the array count as true."""
+    return _box_pass(mask, np.logical_and)
+
+
+def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """Label the fully connected components of ``mask``.
+
+    Labels are consecutive from 1 in order of each component's first voxel
+    in raster order (x fastest), as ITK's ConnectedComponent with full
+    connectivity numbers them; the background is 0.
+
+    Returns
+    -------
+    labels : numpy.ndarray
+        Unsigned integer labels, same shape as ``mask``.
+    count : int
+        Number of components.
+    """
+    if mask.ndim in (2, 3):
+        # cc3d numbers 3D components in first-voxel order but not 2D ones;
+        # a 2D slice seen as a 1-voxel-thick volume has the same 26-neighbour
+        # components as its 8-neighbour ones, and the 3D numbering.
+        volume = mask if mask.ndim == 3 else mask[np.newaxis]
+        labels, count = cc3d.connected_components(
+            np.ascontiguousarray(volume), connectivity=26, return_N=True
+        )
+        return labels.reshape(mask.shape), int(count)
+    structure = np.ones((3,) * mask.ndim, dtype=bool)
+    labels, count = ndimage.label(mask, structure=structure)
+    return labels, int(count)
+
+
+def through(seeds: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """Components of ``region`` that contain at least one voxel of ``seeds``."""
+    labels, count = label_components(region)
+    reached = np.zeros(count + 1, dtype=bool)
+    reached[labels[seeds & region]] = True
+    reached[0] = False
+    return np.take(reached, labels)
+
+
+def largest_components(mask: np.ndarray) -> np.ndarray:
+    """Union of the components of ``mask`` of maximal voxel count."""
+    labels, count = label_components(mask)
+    if count == 0:
+        return np.zeros(mask.shape, dtype=bool)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    sizes[0] = 0
+    keep = sizes == sizes.max()
+    return np.take(keep, labels)
+
+
+def signed_distance(mask: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
+    """Signed Euclidean distance to the region's boundary, in physical units.
+
+    Matches ITK's SignedMaurerDistanceMap with insideIsPositive=False,
+    squaredDistance=False and useImageSpacing=True: the boundary is the set of
+    region voxels with a non-region voxel among their 8 (2D) or 26 (3D)
+    neighbours, voxels outside the image not counting; every voxel gets the
+    distance between voxel centres to the nearest boundary voxel, negated
+    inside the region (boundary voxels get -0.0).
+
+    A region with no boundary voxel has no finite answer: an empty region
+    gives +inf everywhere, a region covering the whole image -inf everywhere.
+    """
+    boundary = mask & ~erode_box(mask)
+    if not boundary.any():
+        fill = -np.inf if mask.any() else np.inf
+        return np.full(mask.shape, fill, dtype=np.float32)
+    distances = edt.edt(
+        np.logical_not(boundary),
+        anisotropy=tuple(float(step) for step in spacing),
+        black_border=False,
+    ).astype(np.float32, copy=False)
+    np.negative(distances, out=distances, where=mask)
+    return distances
+
+
+def percentile_ranks(
+    values: np.ndarray, mask: np.ndarray, correction: float
+) -> np.ndarray:
+    """Rank of each masked value among the masked values, in [0, 1].
+
+    ``(count of masked values smaller + correction * count equal) / count``,
+    computed in double precision; -1 outside the mask (and everywhere when
+    the mask is empty).
+    """
+    result = np.full(values.shape, -1.0, dtype=np.float32)
+    population = values[mask]
+    if population.size == 0:
+        return result
+    order = np.argsort(population, kind="stable")
+    ordered = population[order]
+    # Start of each run of equal values in the sorted population.
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    run_lengths = np.diff(np.append(starts, ordered.size))
+    rank_of_run = (starts + correction * run_lengths) / ordered.size
+    ranks = np.empty(ordered.size, dtype=np.float64)
+    ranks[order] = np.repeat(rank_of_run, run_lengths)
+    result[mask] = ranks
+    return result
+
+
+def _box_sum(counts: np.ndarray, radii: Sequence[int]) -> np.ndarray:
+    """Sum of ``counts`` over the box of half-width ``radii``, clipped at edges."""
+    total = counts
+    for axis, radius in enumerate(radii):
+        length = total.shape[axis]
+        moved = np.moveaxis(total, axis, 0)
+        prefix = np.zeros((length + 1,) + moved.shape[1:], dtype=moved.dtype)
+        np.cumsum(moved, axis=0, out=prefix[1:])
+        positions = np.arange(length)
+        upper = np.minimum(positions + radius + 1, length)
+        lower = np.maximum(positions - radius, 0)
+        summed = prefix[upper] - prefix[lower]
+        total = np.moveaxis(summed, 0, axis)
+    return np.ascontiguousarray(total)
+
+
+def histogram_bins(
+    values: np.ndarray, low: float, high: float, bins: int
+) -> np.ndarray:
+    """Bin index of every value for ``bins`` equal bins over [low, high).
+
+    Values outside the range get -1. The index is
+    ``int((value - low) / ((high - low) / bins))`` in double precision, as in
+    VoxLogicA 1, clamped to the last bin against rounding.
+    """
+    as_double = values.astype(np.float64)
+    inside = (as_double >= low) & (as_double < high)
+    if not inside.any():
+        return np.full(values.shape, -1, dtype=np.int64)
+    width = (high - low) / bins
+    index = np.full(values.shape, -1, dtype=np.int64)
+    index[inside] = np.minimum(
+        ((as_double[inside] - low) / width).astype(np.int64), bins - 1
+    )
+    return index
+
+
+def cross_correlation(
+    local: np.ndarray,
+    target: np.ndarray,
+    target_mask: np.ndarray,
+    radii: Sequence[int],
+    low: float,
+    high: float,
+    bins: int,
+) -> np.ndarray:
+    """Pearson correlation of windowed histograms with a global histogram.
+
+    For every voxel, the ``bins``-bin histogram over [low, high) of ``local``
+    in the box of half-width ``radii`` (clipped at the image edges) is
+    compared with the histogram of ``target`` over ``target_mask``. When both
+    histograms are constant the result is 1, when exactly one is it is 0.
+
+    The correlation is computed from three box sums per voxel, in exact
+    integer arithmetic up to the final division:
+    ``S1 = sum h1``, ``S2 = sum h1^2``, ``S12 = sum h1 * h2``, with
+    ``r = (k S12 - S1 T2) / sqrt((k S2 - S1^2) (k Q2 - T2^2))`` where ``T2``
+    and ``Q2`` are the sum and the sum of squares of the global histogram.
+    """
+    local_bins = histogram_bins(local, low, high, bins)
+    target_bins = histogram_bins(target[target_mask], low, high, bins)
+    global_histogram = np.bincount(
+        target_bins[target_bins >= 0], minlength=bins
+    ).astype(np.int64)
+    total_target = int(global_histogram.sum())
+    square_target = int((global_histogram * global_histogram).sum())
+    spread_target = bins * square_target - total_target * total_target
+
+    in_range = local_bins >= 0
+    window_count = _box_sum(in_range.astype(np.int32), radii).astype(np.int64)
+    # h2 looked up at every windowed voxel's bin sums to sum_j h1_j * h2_j.
+    weights = np.where(in_range, global_histogram[np.maximum(local_bins, 0)], 0)
+    window_product = _box_sum(weights.astype(np.int64), radii)
+    window_squares = np.zeros(local.shape, dtype=np.int64)
+    for bin_index in np.unique(local_bins[in_range]):
+        count = _box_sum((local_bins == bin_index).astype(np.int32), radii)
+        window_squares += count.astype(np.int64) ** 2
+
+    spread_local = bins * window_squares - window_count * window_count
+    covariance = bins * window_product - window_count * total_target
+    result = np.empty(local.shape, dtype=np.float64)
+    flat_local = spread_local == 0
+    if spread_target == 0:
+        result[:] = np.where(flat_local, 1.0, 0.0)
+    else:
+        denominator = np.sqrt(spread_local.astype(np.float64) * float(spread_target))
+        safe = np.where(flat_local, 1.0, denominator)
+        result[:] = np.where(flat_local, 0.0, covariance / safe)
+    return result.astype(np.float32)
