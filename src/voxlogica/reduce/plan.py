@@ -265,7 +265,7 @@ class Plan:
         node = Operation(
             primitive.qualified_name, primitive.version, arguments, tuple(digests)
         )
-        facts = NodeFacts(free, volatile, primitive.returns_sequence, span)
+        facts = NodeFacts(free, volatile, is_lazy_source(primitive, all_constant), span)
         return self._add(node, facts)
 
     # -- loops
@@ -327,6 +327,21 @@ class Plan:
                 children = _children(self.node(node_id))
                 stack.extend((c, False) for c in reversed(children) if c not in seen)
         return order
+
+
+def is_lazy_source(primitive: Primitive, all_arguments_constant: bool) -> bool:
+    """True if a call is a sequence the engine enumerates itself, element by element.
+
+    Cheap sources on constant arguments (``range(1, 500)``, a directory
+    listing) are enumerated lazily in the client; any other primitive that
+    returns a tuple or list (SimpleITK's ``MinimumMaximum``) yields an
+    ordinary value, computed as one task.
+    """
+    return (
+        primitive.returns_sequence
+        and all_arguments_constant
+        and (primitive.is_foldable or primitive.is_volatile)
+    )
 
 
 def _children(node: Node) -> tuple[NodeId, ...]:

@@ -1,0 +1,244 @@
+"""The ``voxlogica`` command line: wires syntax, plan, engine and store together.
+
+Reports go to stdout (``name=value`` per print, or one JSON object with
+``--json``); diagnostics go to stderr as ``file:line:col: message``. Exit
+status: 0 on success, 2 for errors found before running (syntax, names,
+imports), 1 for failures while running. A Python traceback is shown only with
+``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+from voxlogica import __version__
+from voxlogica.diagnostics import LocatedError
+
+logger = logging.getLogger(__name__)
+
+# Reduction of deeply nested programs recurses once per nesting level; a
+# large stack in a helper thread lets it go far deeper than the default.
+_REDUCER_STACK_BYTES = 512 * 1024 * 1024
+_REDUCER_RECURSION_LIMIT = 200_000
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voxlogica",
+        description="VoxLogicA: spatial model checking of medical images with ImgQL.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run an ImgQL program")
+    run.add_argument("program", type=Path)
+    _add_front_end_options(run)
+    run.add_argument("--no-execute", action="store_true", help="reduce only")
+    run.add_argument("--save-task-graph-as-json", type=Path, metavar="FILE")
+    run.add_argument("--save-task-graph-as-dot", type=Path, metavar="FILE")
+    run.add_argument("--workers", type=int, metavar="N", help="worker threads")
+    run.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler")
+    run.add_argument("--store", type=Path, metavar="DIR", help="result store folder")
+    run.add_argument("--no-cache", action="store_true", help="neither read nor write the store")
+    run.add_argument(
+        "--delete-cache", action="store_true", help="empty the store before running"
+    )
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    check = commands.add_parser("check", help="parse and reduce, without running")
+    check.add_argument("program", type=Path)
+    _add_front_end_options(check)
+    check.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    listing = commands.add_parser("list-primitives", help="list primitives")
+    listing.add_argument("namespace", nargs="?", default=None)
+
+    commands.add_parser("version", help="print the version")
+    return parser
+
+
+def _add_front_end_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--vox1-syntax",
+        action="store_true",
+        help="VoxLogicA 1 operator grouping (flat levels, right grouping)",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(arguments, "debug", False) else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return _dispatch(arguments)
+    except LocatedError as error:
+        if getattr(arguments, "debug", False):
+            raise
+        print(error.render(), file=sys.stderr)
+        return error.exit_status
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the user sees one clear line
+        if getattr(arguments, "debug", False):
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(arguments) -> int:
+    if arguments.command == "version":
+        print(f"voxlogica {__version__}")
+        return 0
+    if arguments.command == "list-primitives":
+        return _list_primitives(arguments.namespace)
+    plan = reduce_program(arguments.program, "vox1" if arguments.vox1_syntax else None)
+    if arguments.command == "check":
+        print(f"{arguments.program}: ok ({len(plan.goals)} goal(s))")
+        return 0
+    return _run(arguments, plan)
+
+
+def reduce_program(path: Path, syntax: str | None = None):
+    """Parse and reduce ``path`` in a thread with a large stack."""
+    from voxlogica.diagnostics import ProgramError
+    from voxlogica.reduce.reducer import Reducer
+
+    if not path.is_file():
+        raise ProgramError(f"no such program file: {path}")
+    outcome: dict = {}
+
+    def work():
+        previous = sys.getrecursionlimit()
+        sys.setrecursionlimit(_REDUCER_RECURSION_LIMIT)
+        try:
+            outcome["plan"] = Reducer(syntax=syntax).reduce_file(path)
+        except RecursionError:
+            outcome["error"] = ProgramError(
+                f"{path}: the program is nested too deeply to reduce"
+            )
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller
+            outcome["error"] = error
+        finally:
+            sys.setrecursionlimit(previous)
+
+    previous_stack = threading.stack_size(_REDUCER_STACK_BYTES)
+    try:
+        thread = threading.Thread(target=work, name="voxlogica-reduce")
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(previous_stack)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["plan"]
+
+
+def _open_store(arguments):
+    from voxlogica.store import NullStore, ResultStore, default_store_dir
+
+    if arguments.no_cache:
+        return NullStore()
+    root = arguments.store or default_store_dir()
+    if arguments.delete_cache and root.exists():
+        shutil.rmtree(root)
+    return ResultStore(root)
+
+
+def _run(arguments, plan) -> int:
+    from voxlogica.engine.cluster import client_factory
+    from voxlogica.reduce.export import plan_to_dot, plan_to_json
+    from voxlogica.engine.runner import Engine
+
+    if arguments.save_task_graph_as_json:
+        arguments.save_task_graph_as_json.write_text(
+            json.dumps(plan_to_json(plan), indent=1)
+        )
+    if arguments.save_task_graph_as_dot:
+        arguments.save_task_graph_as_dot.write_text(plan_to_dot(plan))
+    if arguments.no_execute:
+        return 0
+
+    def on_print(printed):
+        if not arguments.json:
+            print(f"{printed.name}={printed.text}", flush=True)
+
+    store = _open_store(arguments)
+    engine = Engine(
+        plan,
+        store,
+        client_factory=client_factory(arguments.workers, arguments.scheduler),
+        window=2 * (arguments.workers or _cpu_count()),
+        progress=_progress_bar if sys.stderr.isatty() else _no_progress,
+        on_print=on_print,
+    )
+    error_text = ""
+    status = 0
+    try:
+        report = engine.run()
+    except LocatedError as error:
+        if not arguments.json or arguments.debug:
+            raise
+        report = engine.report
+        error_text = error.render()
+        status = error.exit_status
+    finally:
+        engine.close()
+        store.close()
+    if arguments.json:
+        from voxlogica.engine.outputs import to_json
+
+        document = {
+            "print": [
+                {"name": p.name, "vltype": p.vltype, "value": to_json(p.value)}
+                for p in report.printed
+            ],
+            "layers": report.layers,
+            "error": error_text,
+        }
+        print(json.dumps(document))
+    logger.info("computed %d node(s), loaded %d", report.computed, report.loaded)
+    return status
+
+
+def _cpu_count() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def _progress_bar(label: str, total: int | None):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="element", leave=False, file=sys.stderr)
+
+
+def _no_progress(label: str, total: int | None):
+    from voxlogica.engine.runner import NullProgress
+
+    return NullProgress()
+
+
+def _list_primitives(namespace_name: str | None) -> int:
+    from voxlogica.primitives.registry import NAMESPACE_MODULES, load_namespace
+
+    names = [namespace_name] if namespace_name else sorted(NAMESPACE_MODULES)
+    for name in names:
+        namespace = load_namespace(name)
+        for short in namespace.names():
+            primitive = namespace.lookup(short)
+            signature = primitive.signature or f"({primitive.arity_text()} args)"
+            print(f"{primitive.qualified_name} {signature}  {primitive.description}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

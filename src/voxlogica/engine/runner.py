@@ -1,0 +1,445 @@
+"""Run a plan's goals on Dask, streaming loops and persisting results.
+
+Execution model
+===============
+
+The client walks the plan from the goals (``print`` and ``save``), and only
+what they need is submitted. Each plan node becomes one Dask task whose key
+is the node id, so a node that several goals or loop elements share is
+computed once. Independent nodes run in parallel on the Dask workers.
+
+Sequences are never gathered. A ``for`` loop is enumerated element by
+element: element *k* is instantiated from the loop's body template in a
+scratch overlay of the plan, its chain of tasks is submitted, and at most
+``window`` elements are in flight at once. When an element's value has
+reached its consumer (the printer, a saver) every reference to it is dropped
+and Dask frees it, so memory depends on the window, never on the length of
+the sequence.
+
+Where results come from, in order: a small in-process memo of recent small
+values; the result store (a stored goal is read in this process, a stored
+intermediate is read by the worker that needs it); otherwise the primitive
+runs. Workers persist what they compute themselves (see
+:mod:`voxlogica.engine.tasks` for the policy), goal values and the elements
+of goal sequences always.
+
+The Dask client is created on first use: a rerun whose goals are all stored
+starts no cluster at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from voxlogica.diagnostics import ExecutionError, Span
+from voxlogica.engine.tasks import (
+    PERSIST_ALWAYS,
+    PERSIST_AUTO,
+    PERSIST_NEVER,
+    PrimitiveFailure,
+    compute_node,
+    load_node,
+)
+from voxlogica.reduce.plan import (
+    Constant,
+    Loop,
+    NodeId,
+    Operation,
+    Parameter,
+    Plan,
+    PrintGoal,
+    SaveGoal,
+    is_lazy_source,
+)
+
+logger = logging.getLogger(__name__)
+
+_SMALL_VALUE_BYTES = 64 * 1024
+_RECENT_VALUES = 4096
+
+
+@dataclass
+class PrintedValue:
+    name: str
+    vltype: str
+    text: str
+    value: Any
+
+
+@dataclass
+class RunReport:
+    """What a run produced, and how much work it did."""
+
+    printed: list[PrintedValue] = field(default_factory=list)
+    layers: list[dict[str, Any]] = field(default_factory=list)
+    computed: int = 0
+    loaded: int = 0
+
+
+class NullProgress:
+    def update(self, count: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def no_progress(label: str, total: int | None) -> NullProgress:
+    return NullProgress()
+
+
+class Engine:
+    """Runs the goals of one plan.
+
+    Parameters
+    ----------
+    plan : Plan
+        The reduced program.
+    store : ResultStore or NullStore
+        Where results persist between runs.
+    client_factory : callable, optional
+        Returns a ``distributed.Client``; called at most once, on first need.
+    window : int
+        Loop elements in flight at once.
+    progress : callable, optional
+        ``progress(label, total)`` returns an object with ``update()`` and
+        ``close()``; used for loops.
+    on_print : callable, optional
+        Called with each :class:`PrintedValue` as soon as it and all earlier
+        goals are done, so output keeps program order.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        store,
+        *,
+        client_factory: Callable[[], Any] | None = None,
+        window: int = 4,
+        progress: Callable[[str, int | None], Any] = no_progress,
+        on_print: Callable[[PrintedValue], None] | None = None,
+    ):
+        self.plan = plan
+        self.store = store
+        root = getattr(store, "root", None)
+        self.store_root = str(root) if root is not None else None
+        self._client_factory = client_factory
+        self._client = None
+        self.window = max(1, window)
+        self.progress = progress
+        self.on_print = on_print
+        self.report = RunReport()
+        # Futures of nodes of the main plan, shared by all elements of loops.
+        # TODO: release a main-plan future once its last consumer is submitted
+        # (reference counts over the main plan, plus one per loop enumeration
+        # for the loop-invariant nodes its body uses); today they live until
+        # the run ends, which bounds memory by program size, not dataset size.
+        self._shared: dict[NodeId, Any] = {}
+        self._recent: OrderedDict[NodeId, Any] = OrderedDict()
+
+    # -- public
+
+    @property
+    def client(self):
+        if self._client is None:
+            if self._client_factory is None:
+                raise RuntimeError("this engine has no Dask client factory")
+            from voxlogica.engine.outputs import register_sizes
+
+            # Only a run that computes needs Dask, and its view of image sizes.
+            register_sizes()
+            self._client = self._client_factory()
+        return self._client
+
+    def run(self) -> RunReport:
+        """Evaluate every goal, in program order, and return the report."""
+        goals = self.plan.goals
+        # Submit every non-sequence goal first so they all run in parallel
+        # while sequences stream.
+        handles = {
+            index: self._handle(goal.node_id, self.plan, PERSIST_ALWAYS)
+            for index, goal in enumerate(goals)
+            if not self.plan.fact(goal.node_id).is_sequence
+        }
+        for index, goal in enumerate(goals):
+            if index in handles:
+                value = self._result(handles.pop(index), goal.node_id, self.plan)
+                self._emit(goal, value)
+            else:
+                self._emit_sequence(goal)
+        return self.report
+
+    # -- goals
+
+    def _emit(self, goal, value) -> None:
+        from voxlogica.engine.outputs import save_value, summarize, vltype_of
+
+        if isinstance(goal, PrintGoal):
+            printed = PrintedValue(goal.label, vltype_of(value), summarize(value), value)
+            self.report.printed.append(printed)
+            if self.on_print is not None:
+                self.on_print(printed)
+        elif isinstance(goal, SaveGoal):
+            try:
+                layer = save_value(Path(goal.path), value)
+            except (OSError, ValueError) as error:
+                raise ExecutionError(f"cannot save {goal.path!r}: {error}", goal.span)
+            self.report.layers.append(layer)
+
+    def _emit_sequence(self, goal) -> None:
+        from voxlogica.engine.outputs import summarize, to_json, vltype_of
+
+        texts: list[str] = []
+        values: list[Any] = []
+        types: set[str] = set()
+        label = goal.label if isinstance(goal, PrintGoal) else goal.path
+        for value in self.stream(goal.node_id, label):
+            # Keep only the printable form: the element itself is released.
+            texts.append(summarize(value))
+            values.append(to_json(value))
+            types.add(vltype_of(value))
+        element_type = types.pop() if len(types) == 1 else "value"
+        vltype = f"sequence of {element_type}" if values else "sequence"
+        if isinstance(goal, PrintGoal):
+            printed = PrintedValue(goal.label, vltype, "[" + ", ".join(texts) + "]", values)
+            self.report.printed.append(printed)
+            if self.on_print is not None:
+                self.on_print(printed)
+        else:
+            self._save_sequence(goal, values)
+
+    def _save_sequence(self, goal: SaveGoal, values: list[Any]) -> None:
+        from voxlogica.engine.outputs import save_value
+
+        if not goal.path.endswith(".json"):
+            raise ExecutionError(
+                f"a sequence can only be saved as .json, not {goal.path!r}; "
+                "save each element from inside the loop instead",
+                goal.span,
+            )
+        self.report.layers.append(save_value(Path(goal.path), values))
+
+    # -- sequences
+
+    def stream(self, sequence_id: NodeId, label: str = "") -> Iterator[Any]:
+        """Yield the values of a sequence's elements in order, ``window`` in flight."""
+        pending: deque[tuple[NodeId, Plan, Any]] = deque()
+        element_ids: list[NodeId] = []
+        progress = self.progress(label, self._length(sequence_id, self.plan))
+        try:
+            for element_id, element_plan in self.elements(sequence_id, self.plan):
+                element_ids.append(element_id)
+                handle = self._handle(element_id, element_plan, PERSIST_ALWAYS)
+                pending.append((element_id, element_plan, handle))
+                while len(pending) >= self.window:
+                    yield self._result(*_reorder(pending.popleft()))
+                    progress.update()
+            while pending:
+                yield self._result(*_reorder(pending.popleft()))
+                progress.update()
+        finally:
+            progress.close()
+        if not self.plan.fact(sequence_id).is_volatile:
+            from voxlogica.store import SequenceRecord
+
+            self.store.put(sequence_id, SequenceRecord(tuple(element_ids)))
+
+    def elements(self, sequence_id: NodeId, plan: Plan) -> Iterator[tuple[NodeId, Plan]]:
+        """Yield (element id, plan holding its nodes) for each element, lazily."""
+        node = plan.node(sequence_id)
+        if isinstance(node, Loop):
+            for element_id, element_plan in self.elements(node.sequence, plan):
+                overlay = element_plan.overlay()
+                yield overlay.instantiate(node.body, node.level, element_id), overlay
+            return
+        for value in self._sequence_values(sequence_id, plan):
+            overlay = plan.overlay()
+            if isinstance(value, bool | int | float | str):
+                yield overlay.constant(value), overlay
+            else:
+                raise ExecutionError(
+                    f"cannot iterate over a sequence of {type(value).__name__} yet",
+                    plan.fact(sequence_id).span,
+                )
+
+    def _sequence_values(self, sequence_id: NodeId, plan: Plan):
+        node = plan.node(sequence_id)
+        if isinstance(node, Operation):
+            primitive = plan.primitives[node.primitive]
+            arguments = [plan.node(a) for a in node.arguments]
+            all_constant = all(isinstance(a, Constant) for a in arguments)
+            if is_lazy_source(primitive, all_constant):
+                # range() and directory listings are cheap: run them here,
+                # lazily, instead of shipping a list through Dask.
+                try:
+                    return primitive.function(*(a.value for a in arguments))
+                except Exception as error:  # noqa: BLE001
+                    raise ExecutionError(
+                        f"{node.primitive}: {error}", plan.fact(sequence_id).span
+                    ) from None
+        value = self._result(self._handle(sequence_id, plan, PERSIST_AUTO), sequence_id, plan)
+        if not isinstance(value, list | tuple | range):
+            raise ExecutionError(
+                f"a loop needs a sequence, got {type(value).__name__}",
+                plan.fact(sequence_id).span,
+            )
+        return value
+
+    def _length(self, sequence_id: NodeId, plan: Plan) -> int | None:
+        node = plan.node(sequence_id)
+        while isinstance(node, Loop):
+            node = plan.node(node.sequence)
+        if isinstance(node, Operation) and node.primitive == "default.range":
+            values = [plan.node(a) for a in node.arguments]
+            if all(isinstance(v, Constant) for v in values):
+                try:
+                    return len(range(*(v.value for v in values)))
+                except (TypeError, ValueError):
+                    return None
+        return None
+
+    # -- submitting nodes
+
+    def _handle(self, root: NodeId, plan: Plan, root_persist: str):
+        """Return a plain value or a Dask future for node ``root``."""
+        local: dict[NodeId, Any] = {}
+        stack: list[tuple[NodeId, bool]] = [(root, False)]
+        while stack:
+            node_id, expanded = stack.pop()
+            if self._known(node_id, local):
+                continue
+            node = plan.node(node_id)
+            facts = plan.fact(node_id)
+            if isinstance(node, Constant):
+                local[node_id] = node.value
+                continue
+            if isinstance(node, Parameter):
+                raise RuntimeError(f"loop parameter {node_id} outside its loop")
+            if node_id in self._recent:
+                self._recent.move_to_end(node_id)
+                local[node_id] = self._recent[node_id]
+                continue
+            if facts.is_sequence:
+                # A primitive wants the whole sequence as one argument.
+                local[node_id] = [
+                    self._handle(element_id, element_plan, PERSIST_AUTO)
+                    for element_id, element_plan in self.elements(node_id, plan)
+                ]
+                continue
+            if not facts.is_volatile and self.store.contains(node_id):
+                if node_id == root:
+                    try:
+                        local[node_id] = self.store.get(node_id)
+                        self.report.loaded += 1
+                        continue
+                    except KeyError:
+                        pass  # unreadable payload: recompute below
+                else:
+                    self._remember(node_id, plan, self._load(node_id), local)
+                    continue
+            if not expanded:
+                stack.append((node_id, True))
+                stack.extend(
+                    (a, False) for a in node.arguments if not self._known(a, local)
+                )
+                continue
+            arguments = [self._lookup(a, local) for a in node.arguments]
+            persist = root_persist if node_id == root else PERSIST_AUTO
+            if facts.is_volatile or self.store_root is None:
+                persist = PERSIST_NEVER
+            if node_id not in self.client.futures:
+                self.report.computed += 1
+            future = self.client.submit(
+                compute_node,
+                self.store_root,
+                node_id,
+                node.primitive,
+                persist,
+                *arguments,
+                key=node_id,
+                pure=False,
+            )
+            self._remember(node_id, plan, future, local)
+        return self._lookup(root, local)
+
+    def _load(self, node_id: NodeId):
+        self.report.loaded += 1
+        return self.client.submit(
+            load_node, self.store_root, node_id, key=f"load-{node_id}", pure=False
+        )
+
+    def _remember(self, node_id: NodeId, plan: Plan, handle, local) -> None:
+        if node_id in self.plan.nodes:
+            self._shared[node_id] = handle
+        else:
+            local[node_id] = handle
+
+    def _known(self, node_id: NodeId, local) -> bool:
+        return node_id in local or node_id in self._shared
+
+    def _lookup(self, node_id: NodeId, local):
+        if node_id in local:
+            return local[node_id]
+        return self._shared[node_id]
+
+    def _result(self, handle, node_id: NodeId, plan: Plan):
+        """Wait for ``handle`` and return its value, reporting failures located."""
+        if isinstance(handle, list):
+            return [self._result(h, node_id, plan) for h in handle]
+        if not _is_future(handle):
+            return handle
+        try:
+            value = handle.result()
+        except PrimitiveFailure as failure:
+            raise ExecutionError(
+                str(failure), self._span_of(failure.node_id, plan, node_id)
+            ) from None
+        except KeyError as error:
+            raise ExecutionError(
+                f"a stored result could not be read ({error}); it has been "
+                "dropped from the store, run the program again",
+                self._span_of(node_id, plan, node_id),
+            ) from None
+        self._remember_if_small(node_id, value)
+        return value
+
+    def _remember_if_small(self, node_id: NodeId, value) -> None:
+        from dask.sizeof import sizeof
+
+        if sizeof(value) <= _SMALL_VALUE_BYTES:
+            self._recent[node_id] = value
+            if len(self._recent) > _RECENT_VALUES:
+                self._recent.popitem(last=False)
+
+    def _span_of(self, node_id: NodeId, plan: Plan, fallback: NodeId) -> Span | None:
+        for candidate in (node_id, fallback):
+            try:
+                span = plan.fact(candidate).span
+            except KeyError:
+                continue
+            if span is not None:
+                return span
+        return None
+
+    def close(self) -> None:
+        self._shared.clear()
+        if self._client is not None:
+            cluster = getattr(self._client, "_embedded_cluster", None)
+            self._client.close()
+            if cluster is not None:
+                cluster.close()
+            self._client = None
+
+
+def _reorder(pending_entry):
+    element_id, element_plan, handle = pending_entry
+    return handle, element_id, element_plan
+
+
+def _is_future(value) -> bool:
+    return hasattr(value, "result") and hasattr(value, "key")

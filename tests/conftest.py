@@ -1,0 +1,42 @@
+"""Shared fixtures: the real example image, and running programs in-process."""
+
+from pathlib import Path
+
+import pytest
+
+from voxlogica.engine.cluster import embedded_client
+from voxlogica.engine.runner import Engine
+from voxlogica.reduce.reducer import Reducer
+from voxlogica.store import ResultStore
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+CHRIS_T1 = REPOSITORY / "examples" / "data" / "chris_t1.nii.gz"
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """One embedded cluster for the whole session: starting one costs ~0.3 s."""
+    client = embedded_client(2)
+    yield client
+    cluster = client._embedded_cluster
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture
+def run_program(tmp_path, dask_client):
+    """Run ImgQL source text; returns the engine's report."""
+
+    def run(source, store=None, client=None, folder=None):
+        folder = Path(folder or tmp_path)
+        program = folder / "program.imgql"
+        program.write_text(source)
+        plan = Reducer().reduce_file(program)
+        store = store if store is not None else ResultStore(tmp_path / "store")
+        engine = Engine(plan, store, client_factory=lambda: client or dask_client)
+        try:
+            return engine.run()
+        finally:
+            engine._shared.clear()
+
+    return run
