@@ -314,10 +314,17 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(sitk, "WriteImage", failing_write)
-    with pytest.raises(RuntimeError, match="disk full"):
+    with pytest.raises(OSError, match="cannot write .*WriteImage: disk full"):
         save_value(target, rotated_image())
     assert target.read_bytes() == b"old"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_unwritable_destination_is_an_os_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(OSError):
+        save_value(blocker / "inside.nii.gz", rotated_image())
 
 
 def test_overwrite_replaces_the_file(tmp_path):

@@ -533,8 +533,8 @@ def save_value(path: Path, value: Any) -> dict[str, Any]:
         For an extension not in :data:`ACCEPTED_EXTENSIONS`, a non-image given
         to an image format, or an image PNG cannot hold (not 2D, not grey or
         RGB(A)).
-    RuntimeError
-        If SimpleITK fails to write the file.
+    OSError
+        If the file cannot be written (SimpleITK's message, trimmed).
     """
     path = Path(path)
     extension = extension_of(path)
@@ -559,11 +559,19 @@ def save_value(path: Path, value: Any) -> dict[str, Any]:
         sitk = _simpleitk()
         image = _png_ready(value, path) if extension == ".png" else value
         compress = extension in _COMPRESSIBLE
-        _write_atomically(
-            path,
-            extension,
-            lambda target: sitk.WriteImage(image, str(target), compress),
-        )
+
+        def write_image(target: Path) -> None:
+            try:
+                sitk.WriteImage(image, str(target), compress)
+            except RuntimeError as error:
+                from voxlogica.primitives.simpleitk import simpleitk_error_message
+
+                # A failed write is an I/O problem; SimpleITK's raw text is
+                # mostly C++ source locations.
+                message = simpleitk_error_message("WriteImage", error)
+                raise OSError(f"cannot write {path}: {message}") from error
+
+        _write_atomically(path, extension, write_image)
         low, high = image_range(value)
     logger.debug("saved %s (%s) to %s", vltype, extension, path)
     return {
