@@ -654,6 +654,9 @@ class SimpleITKFunction:
 
     Pickles by name, so that a worker process rebuilds it from its own
     SimpleITK rather than receiving parsed signatures.
+
+    Messages of the errors it raises do not repeat the primitive's name: the
+    engine prefixes every failure with the qualified name already.
     """
 
     def __init__(
@@ -693,7 +696,7 @@ class SimpleITKFunction:
         candidates = [o for o in self.overloads if o.accepts_arity(len(args))]
         if not candidates:
             raise TypeError(
-                f"simpleitk.{self.name} takes no {len(args)} arguments; "
+                f"does not take {len(args)} arguments; "
                 f"signatures: {self.signature_text()}"
             )
         dimension = _call_dimension(args)
@@ -707,11 +710,10 @@ class SimpleITKFunction:
         if len(problems) == 1 or value_problems:
             _overload, mismatch = (value_problems or problems)[0]
             error_type = ValueError if mismatch.is_value_problem else TypeError
-            raise error_type(f"simpleitk.{self.name}: {mismatch}")
+            raise error_type(str(mismatch))
         tried = "; ".join(f"{o.text}: {m}" for o, m in problems)
         raise TypeError(
-            f"simpleitk.{self.name} has no signature accepting "
-            f"({_describe_arguments(args)}); tried {tried}"
+            f"no signature accepts ({_describe_arguments(args)}); tried {tried}"
         )
 
     def _convert_for(
@@ -744,8 +746,8 @@ class SimpleITKFunction:
         except (TypeError, NotImplementedError) as error:
             # SWIG's own type check, for arguments the docstring did not type.
             raise TypeError(
-                f"simpleitk.{self.name} rejected ({_describe_arguments(args)}): "
-                f"{error}; signatures: {self.signature_text()}"
+                f"SimpleITK rejected ({_describe_arguments(args)}): {error}; "
+                f"signatures: {self.signature_text()}"
             ) from error
 
 
