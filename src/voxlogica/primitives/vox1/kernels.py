@@ -92,7 +92,10 @@ def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
     count : int
         Number of components.
     """
-    if mask.ndim in (2, 3):
+    # cc3d fails on volumes with two axes of length 1 (lines), where scipy's
+    # labelling is as fast.
+    is_line = sum(length > 1 for length in mask.shape) <= 1
+    if mask.ndim in (2, 3) and not is_line:
         # cc3d numbers 3D components in first-voxel order but not 2D ones;
         # a 2D slice seen as a 1-voxel-thick volume has the same 26-neighbour
         # components as its 8-neighbour ones, and the 3D numbering.
@@ -165,7 +168,7 @@ def percentile_ranks(
     population = values[mask]
     if population.size == 0:
         return result
-    order = np.argsort(population, kind="stable")
+    order = np.argsort(population)
     ordered = population[order]
     # Start of each run of equal values in the sorted population.
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
