@@ -11,14 +11,26 @@ import logging
 import os
 
 
+_DISTRIBUTED_LOGGERS = (
+    "distributed",
+    "distributed.core",
+    "distributed.scheduler",
+    "distributed.worker",
+    "distributed.nanny",
+)
+
+
 def embedded_client(workers: int | None = None):
     """Start an in-process cluster with ``workers`` threads and return its client."""
     from distributed import Client, LocalCluster
 
     threads = workers or os.cpu_count() or 1
-    # distributed logs its start-up and shutdown at INFO; users want results.
-    for name in ("distributed", "distributed.scheduler", "distributed.worker"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    # distributed logs its start-up at INFO and every failed task at ERROR
+    # with a traceback; the engine reports failures itself, located in the
+    # program, so only distributed's own breakdowns should reach the user.
+    if not logging.getLogger("voxlogica").isEnabledFor(logging.DEBUG):
+        for name in _DISTRIBUTED_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     cluster = LocalCluster(
         n_workers=1,
         threads_per_worker=threads,
