@@ -34,9 +34,9 @@ def run_program(tmp_path, dask_client):
         plan = Reducer().reduce_file(program)
         store = store if store is not None else ResultStore(tmp_path / "store")
         engine = Engine(plan, store, client_factory=lambda: client or dask_client)
-        try:
-            return engine.run()
-        finally:
-            engine._shared.clear()
+        report = engine.run()
+        # Every main-plan value must have been released by its last consumer.
+        assert engine._shared == {}, sorted(engine._shared)
+        return report
 
     return run

@@ -134,12 +134,12 @@ class Engine:
         self.progress = progress
         self.on_print = on_print
         self.report = RunReport()
-        # Futures of nodes of the main plan, shared by all elements of loops.
-        # TODO: release a main-plan future once its last consumer is submitted
-        # (reference counts over the main plan, plus one per loop enumeration
-        # for the loop-invariant nodes its body uses); today they live until
-        # the run ends, which bounds memory by program size, not dataset size.
+        # Futures of nodes of the main plan, shared by all elements of loops,
+        # each dropped once its last consumer has been submitted (see
+        # _count_consumers); Dask then frees the value after that consumer ran.
         self._shared: dict[NodeId, Any] = {}
+        self._consumers = self._count_consumers()
+        self._finished_consumers: set[NodeId] = set()
         self._recent: OrderedDict[NodeId, Any] = OrderedDict()
 
     # -- public
@@ -172,6 +172,7 @@ class Engine:
                 self._emit(goal, value)
             else:
                 self._emit_sequence(goal)
+            self._consumer_done(None, [goal.node_id])
         return self.report
 
     # -- goals
@@ -256,6 +257,8 @@ class Engine:
             for element_id, element_plan in self.elements(node.sequence, plan):
                 overlay = element_plan.overlay()
                 yield overlay.instantiate(node.body, node.level, element_id), overlay
+            if sequence_id in self.plan.nodes:
+                self._consumer_done(sequence_id, self._inputs_of(sequence_id))
             return
         for value in self._sequence_values(sequence_id, plan):
             overlay = plan.overlay()
@@ -323,6 +326,7 @@ class Engine:
             if node_id in self._recent:
                 self._recent.move_to_end(node_id)
                 local[node_id] = self._recent[node_id]
+                self._skipped_inputs(node_id, node)
                 continue
             if facts.is_sequence:
                 # A primitive wants the whole sequence as one argument.
@@ -336,6 +340,7 @@ class Engine:
                     try:
                         local[node_id] = self.store.get(node_id)
                         self.report.loaded += 1
+                        self._skipped_inputs(node_id, node)
                         continue
                     except KeyError:
                         pass  # unreadable payload: recompute below
@@ -376,8 +381,80 @@ class Engine:
     def _remember(self, node_id: NodeId, plan: Plan, handle, local) -> None:
         if node_id in self.plan.nodes:
             self._shared[node_id] = handle
+            node = self.plan.node(node_id)
+            if isinstance(node, Operation):
+                self._consumer_done(node_id, list(node.arguments))
         else:
             local[node_id] = handle
+
+    # -- releasing main-plan values
+
+    def _skipped_inputs(self, node_id: NodeId, node) -> None:
+        """A main-plan node was obtained without computing it: its inputs are free."""
+        if node_id in self.plan.nodes and isinstance(node, Operation):
+            self._consumer_done(node_id, list(node.arguments))
+
+    def _count_consumers(self) -> dict[NodeId, int]:
+        """How many goals, operations and loops of the main plan use each node.
+
+        A loop counts once for each loop-invariant node its body uses (its
+        frontier): those stay in memory until the loop has been enumerated.
+        """
+        counts: dict[NodeId, int] = {}
+        roots = [goal.node_id for goal in self.plan.goals]
+        for node_id in roots:
+            counts[node_id] = counts.get(node_id, 0) + 1
+        seen: set[NodeId] = set()
+        stack = list(roots)
+        while stack:
+            node_id = stack.pop()
+            if node_id in seen:
+                continue
+            seen.add(node_id)
+            for used in self._inputs_of(node_id):
+                counts[used] = counts.get(used, 0) + 1
+                stack.append(used)
+        return counts
+
+    def _inputs_of(self, node_id: NodeId) -> list[NodeId]:
+        node = self.plan.node(node_id)
+        if isinstance(node, Operation):
+            return list(node.arguments)
+        if isinstance(node, Loop):
+            return [node.sequence, *self._frontier(node.body)]
+        return []
+
+    def _frontier(self, body: NodeId) -> list[NodeId]:
+        """Loop-invariant nodes that a body template uses directly."""
+        frontier: list[NodeId] = []
+        seen: set[NodeId] = set()
+        stack = [body]
+        while stack:
+            node_id = stack.pop()
+            if node_id in seen:
+                continue
+            seen.add(node_id)
+            if not self.plan.fact(node_id).free_levels:
+                frontier.append(node_id)
+                continue
+            node = self.plan.node(node_id)
+            if isinstance(node, Operation):
+                stack.extend(node.arguments)
+            elif isinstance(node, Loop):
+                stack.extend((node.sequence, node.body))
+        return frontier
+
+    def _consumer_done(self, consumer: NodeId | None, used: list[NodeId]) -> None:
+        """Record that ``consumer`` no longer needs ``used``; drop unneeded futures."""
+        if consumer is not None:
+            if consumer in self._finished_consumers:
+                return
+            self._finished_consumers.add(consumer)
+        for node_id in used:
+            remaining = self._consumers.get(node_id, 0) - 1
+            self._consumers[node_id] = remaining
+            if remaining <= 0:
+                self._shared.pop(node_id, None)
 
     def _known(self, node_id: NodeId, local) -> bool:
         return node_id in local or node_id in self._shared
