@@ -210,14 +210,23 @@ def _register_arithmetic(
         "number": "number",
     }
 
+    # Importing vox1 hides the prelude's unary minus, so "-" also negates.
+    negates = name == "-"
+
     @image_primitive(
         name,
-        arity=2,
-        description=f"Voxel-wise {word} ({left} {name} {right})",
+        arity=(1, 2) if negates else 2,
+        description=f"Voxel-wise {word} ({left} {name} {right})"
+        + ("; with one argument, negation" if negates else ""),
         signature=f"{signature[left]} {name} {signature[right]} -> number image",
         foldable=name in _ARITHMETIC,
     )
-    def operate(first: Any, second: Any) -> Any:
+    def operate(first: Any, *rest: Any) -> Any:
+        if negates and not rest:
+            return pointwise(name, (first,), ("number",), np.negative, "number")
+        if len(rest) != 1:
+            raise TypeError(f"{name} takes 2 arguments, given {1 + len(rest)}")
+        second = rest[0]
         return pointwise(name, (first, second), ("number", "number"), compute, "number")
 
     operate.__doc__ = _arithmetic_doc(name, word, left, right, example)
