@@ -61,13 +61,15 @@ class Primitive:
     returns_sequence: bool = False
     file_arguments: tuple[int, ...] = ()
 
+    # Namespace names have no dots, but operator names may (".<=", "+."),
+    # so a qualified name splits at its first dot.
     @property
     def name(self) -> str:
-        return self.qualified_name.rpartition(".")[2]
+        return self.qualified_name.partition(".")[2]
 
     @property
     def namespace(self) -> str:
-        return self.qualified_name.rpartition(".")[0]
+        return self.qualified_name.partition(".")[0]
 
     def accepts_arity(self, count: int) -> bool:
         if count < self.min_arity:
@@ -164,7 +166,7 @@ def load_namespace(name: str) -> Namespace:
 
 def resolve(qualified_name: str) -> Primitive:
     """Return the primitive called ``namespace.name``; raise ``LookupError``."""
-    namespace_name, _, name = qualified_name.rpartition(".")
+    namespace_name, _, name = qualified_name.partition(".")
     primitive = load_namespace(namespace_name).lookup(name)
     if primitive is None:
         raise LookupError(f"no primitive {qualified_name!r}")

@@ -274,7 +274,7 @@ class Reducer:
     # -- primitives
 
     def _resolve_primitive(self, name: str, span: Span) -> Primitive:
-        namespace_name, dot, short = name.rpartition(".")
+        namespace_name, dot, short = name.partition(".")
         if dot and namespace_name in NAMESPACE_MODULES:
             primitive = load_namespace(namespace_name).lookup(short)
             if primitive is None:
