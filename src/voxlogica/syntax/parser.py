@@ -127,6 +127,9 @@ class _Builder(lark.Transformer):
     def start(self, commands):
         return tuple(commands)
 
+    def expression_only(self, children):
+        return children[0]
+
     def declaration(self, children):
         (name, parameters, span), body = children
         return ast.Declaration(name, parameters, body, span)
@@ -313,17 +316,29 @@ def _parser_for(mode: str) -> tuple[lark.Lark, _Builder]:
         lexer="contextual",
         transformer=builder,
         maybe_placeholders=True,
+        start=["start", "expression_only"],
     )
     return parser, builder
 
 
 def parse(text: str, file: str = "<input>", syntax: str | None = None) -> ast.Program:
     """Parse ImgQL source ``text``; raise :class:`ImgQLSyntaxError` with a location."""
+    return ast.Program(file, _parse(text, file, syntax, "start"))
+
+
+def parse_expression(
+    text: str, file: str = "<input>", syntax: str | None = None
+) -> ast.Expression:
+    """Parse one ImgQL expression (as typed at the REPL)."""
+    return _parse(text, file, syntax, "expression_only")
+
+
+def _parse(text: str, file: str, syntax: str | None, start: str):
     remember_source(file, text)
     parser, builder = _parser_for(syntax_mode_of(text, syntax))
     builder.file = file
     try:
-        commands = parser.parse(text)
+        return parser.parse(text, start=start)
     except lark.exceptions.UnexpectedCharacters as error:
         span = Span(file, error.line, error.column)
         found = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
@@ -344,4 +359,3 @@ def parse(text: str, file: str = "<input>", syntax: str | None = None) -> ast.Pr
         span = Span(file, len(lines), len(lines[-1]) + 1)
         message = "unexpected end of file" + _describe_expected(error.expected)
         raise ImgQLSyntaxError(message, span) from None
-    return ast.Program(file, commands)
