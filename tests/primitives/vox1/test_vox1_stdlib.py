@@ -216,8 +216,6 @@ def test_stdlib_runs_end_to_end(tmp_path, capsys):
     except SystemExit as stop:
         status = stop.code
     output = capsys.readouterr()
-    if "unknown namespace 'vox1.'" in output.err + output.out:
-        pytest.xfail("registry splits 'vox1..<=' at its last dot (registry.py)")
     assert status in (0, None), output.err
     assert "v=12" in output.out
     assert "dc=true" in output.out

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import SimpleITK as sitk
 
-from voxlogica.primitives.registry import Namespace, Primitive
+from voxlogica.primitives.registry import Namespace
 from voxlogica.primitives.vox1.values import (
     GeometryError,
     GeometryFreeImage,
@@ -29,23 +29,7 @@ from voxlogica.primitives.vox1.values import (
 logger = logging.getLogger(__name__)
 
 
-class _OperatorNamespace(Namespace):
-    """A namespace whose primitive names may contain dots (``.<=``, ``+.``).
-
-    ``Primitive.name`` splits the qualified name at its last dot, which cuts
-    ``vox1.+.`` into ``vox1.+`` and ``""``; namespace names never contain a
-    dot, so the short name is everything after the first one.
-    """
-
-    def add(self, primitive: Primitive) -> Primitive:
-        short = primitive.qualified_name[len(self.name) + 1 :]
-        if short in self._primitives:
-            raise ValueError(f"primitive {primitive.qualified_name!r} registered twice")
-        self._primitives[short] = primitive
-        return primitive
-
-
-NAMESPACE = _OperatorNamespace("vox1")
+NAMESPACE = Namespace("vox1")
 
 
 def image_primitive(
