@@ -181,17 +181,35 @@ def percentile_ranks(
 
 
 def _box_sum(counts: np.ndarray, radii: Sequence[int]) -> np.ndarray:
-    """Sum of ``counts`` over the box of half-width ``radii``, clipped at edges."""
+    """Sum of ``counts`` over the box of half-width ``radii``, clipped at edges.
+
+    Per axis, a prefix sum and subtractions of shifted views (no gathers):
+    voxel ``i`` gets ``prefix[min(i + r + 1, n)] - prefix[max(i - r, 0)]``.
+    Each end either slides with ``i`` or sits at the array's end, and the
+    positions ``r`` and ``n - r`` split the axis into runs where neither
+    changes kind.
+    """
     total = counts
     for axis, radius in enumerate(radii):
         length = total.shape[axis]
         moved = np.moveaxis(total, axis, 0)
-        prefix = np.zeros((length + 1,) + moved.shape[1:], dtype=moved.dtype)
+        prefix = np.empty((length + 1,) + moved.shape[1:], dtype=moved.dtype)
+        prefix[0] = 0
         np.cumsum(moved, axis=0, out=prefix[1:])
-        positions = np.arange(length)
-        upper = np.minimum(positions + radius + 1, length)
-        lower = np.maximum(positions - radius, 0)
-        summed = prefix[upper] - prefix[lower]
+        summed = np.empty_like(moved)
+        edges = sorted(
+            {0, length} | {i for i in (radius, length - radius) if 0 < i < length}
+        )
+        for first, last in zip(edges[:-1], edges[1:], strict=True):
+            if first <= length - radius - 1:
+                upper = prefix[first + radius + 1 : last + radius + 1]
+            else:
+                upper = prefix[length : length + 1]
+            if first >= radius:
+                lower = prefix[first - radius : last - radius]
+            else:
+                lower = prefix[0:1]
+            np.subtract(upper, lower, out=summed[first:last])
         total = np.moveaxis(summed, 0, axis)
     return np.ascontiguousarray(total)
 
@@ -256,7 +274,9 @@ def cross_correlation(
     window_squares = np.zeros(local.shape, dtype=np.int64)
     for bin_index in np.unique(local_bins[in_range]):
         count = _box_sum((local_bins == bin_index).astype(np.int32), radii)
-        window_squares += count.astype(np.int64) ** 2
+        # A window count is at most (2r+1)^3, so its square fits in int32.
+        np.multiply(count, count, out=count)
+        window_squares += count
 
     spread_local = bins * window_squares - window_count * window_count
     covariance = bins * window_product - window_count * total_target
