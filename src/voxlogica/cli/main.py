@@ -60,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("namespace", nargs="?", default=None)
 
     commands.add_parser("version", help="print the version")
+
+    repl = commands.add_parser("repl", help="interactive ImgQL session")
+    repl.add_argument("--store", type=Path, metavar="DIR", help="result store folder")
+    repl.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the store"
+    )
+    repl.add_argument("--workers", type=int, metavar="N", help="worker threads")
     return parser
 
 
@@ -100,6 +107,10 @@ def _dispatch(arguments) -> int:
         return 0
     if arguments.command == "list-primitives":
         return _list_primitives(arguments.namespace)
+    if arguments.command == "repl":
+        from voxlogica.cli import repl
+
+        return repl.main(arguments)
     plan = reduce_program(arguments.program, "vox1" if arguments.vox1_syntax else None)
     if arguments.command == "check":
         print(f"{arguments.program}: ok ({len(plan.goals)} goal(s))")
