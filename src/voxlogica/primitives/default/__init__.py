@@ -546,3 +546,6 @@ def integer_range(first: Any, second: Any = None) -> range:
     if second is None:
         return range(_integer("range", "stop", first))
     return range(_integer("range", "start", first), _integer("range", "stop", second))
+
+
+from voxlogica.primitives.default import strings as _strings  # noqa: E402, F401
