@@ -94,7 +94,7 @@ def test_commands():
 def test_let_in_and_for():
     value = parse('print "x" for i in range(1, 3) do let y = i in y * 2').commands[0].value
     assert isinstance(value, ast.ForLoop)
-    assert value.variable == "i"
+    assert value.variables == ("i",)
     assert isinstance(value.body, ast.LetIn)
 
 

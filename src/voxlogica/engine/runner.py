@@ -29,6 +29,7 @@ starts no cluster at all.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
@@ -46,8 +47,19 @@ from voxlogica.engine.tasks import (
     load_node,
 )
 from voxlogica.reduce.plan import (
+    SEQUENCE_KINDS,
+    Aggregate,
     Constant,
+    EachGoal,
+    Enumerate,
+    Filter,
+    Fold,
+    Index,
+    Items,
     Loop,
+    Slice,
+    Zip,
+    children_of,
     NodeId,
     Operation,
     Parameter,
@@ -170,6 +182,8 @@ class Engine:
             if index in handles:
                 value = self._result(handles.pop(index), goal.node_id, self.plan)
                 self._emit(goal, value)
+            elif isinstance(goal, EachGoal):
+                self._emit_each(goal)
             else:
                 self._emit_sequence(goal)
             self._consumer_done(None, [goal.node_id])
@@ -189,7 +203,7 @@ class Engine:
             try:
                 layer = save_value(Path(goal.path), value)
             except (OSError, ValueError) as error:
-                raise ExecutionError(f"cannot save {goal.path!r}: {error}", goal.span)
+                raise ExecutionError(str(error), goal.span) from None
             self.report.layers.append(layer)
 
     def _emit_sequence(self, goal) -> None:
@@ -213,6 +227,20 @@ class Engine:
                 self.on_print(printed)
         else:
             self._save_sequence(goal, values)
+
+    def _emit_each(self, goal: EachGoal) -> None:
+        """One print or save per element of a command loop, as each is computed."""
+        for pair in self.stream(goal.node_id, goal.kind):
+            for target, value in _flatten_pairs(pair):
+                if not isinstance(target, str):
+                    raise ExecutionError(
+                        f"a {goal.kind} label must be a string, got {target!r}",
+                        goal.span,
+                    )
+                if goal.kind == "print":
+                    self._emit(PrintGoal(target, "", goal.span), value)
+                else:
+                    self._emit(SaveGoal(target, "", goal.span), value)
 
     def _save_sequence(self, goal: SaveGoal, values: list[Any]) -> None:
         from voxlogica.engine.outputs import save_value
@@ -259,6 +287,45 @@ class Engine:
                 yield overlay.instantiate(node.body, node.level, element_id), overlay
             if sequence_id in self.plan.nodes:
                 self._consumer_done(sequence_id, self._inputs_of(sequence_id))
+            return
+        if isinstance(node, Items):
+            for item in node.items:
+                yield item, plan
+            return
+        if isinstance(node, Slice):
+            start = 0 if node.start is None else self._integer(node.start, plan, "a slice bound")
+            stop = None if node.stop is None else self._integer(node.stop, plan, "a slice bound")
+            yield from itertools.islice(self.elements(node.sequence, plan), start, stop)
+            return
+        if isinstance(node, Filter):
+            for element_id, element_plan in self.elements(node.sequence, plan):
+                overlay = element_plan.overlay()
+                test = overlay.instantiate(node.predicate, node.level, element_id)
+                verdict = self._result(
+                    self._handle(test, overlay, PERSIST_AUTO), test, overlay
+                )
+                if not isinstance(verdict, bool):
+                    raise ExecutionError(
+                        f"a filter condition must be true or false, got {verdict!r}",
+                        plan.fact(sequence_id).span,
+                    )
+                if verdict:
+                    yield element_id, element_plan
+            return
+        if isinstance(node, Enumerate):
+            for position, (element_id, element_plan) in enumerate(
+                self.elements(node.sequence, plan)
+            ):
+                overlay = element_plan.overlay()
+                pair = (overlay.constant(position), element_id)
+                yield overlay.structure(Items(pair)), overlay
+            return
+        if isinstance(node, Zip):
+            streams = [self.elements(s, plan) for s in node.sequences]
+            for group in zip(*streams, strict=False):
+                overlay = group[0][1].overlay(*(p for _, p in group[1:]))
+                items = tuple(element_id for element_id, _ in group)
+                yield overlay.structure(Items(items)), overlay
             return
         for value in self._sequence_values(sequence_id, plan):
             overlay = plan.overlay()
@@ -308,9 +375,13 @@ class Engine:
 
     # -- submitting nodes
 
-    def _handle(self, root: NodeId, plan: Plan, root_persist: str):
-        """Return a plain value or a Dask future for node ``root``."""
-        local: dict[NodeId, Any] = {}
+    def _handle(self, root: NodeId, plan: Plan, root_persist: str, known=None):
+        """Return a plain value or a Dask future for node ``root``.
+
+        ``known`` maps node ids to handles the caller already has (a fold's
+        accumulator), so they are not recomputed from their inputs.
+        """
+        local: dict[NodeId, Any] = dict(known or {})
         stack: list[tuple[NodeId, bool]] = [(root, False)]
         while stack:
             node_id, expanded = stack.pop()
@@ -329,9 +400,10 @@ class Engine:
                 self._skipped_inputs(node_id, node)
                 continue
             if facts.is_sequence:
-                # A primitive wants the whole sequence as one argument.
+                # A primitive (or a printed pair) wants the whole sequence.
+                persist = root_persist if node_id == root else PERSIST_AUTO
                 local[node_id] = [
-                    self._handle(element_id, element_plan, PERSIST_AUTO)
+                    self._handle(element_id, element_plan, persist)
                     for element_id, element_plan in self.elements(node_id, plan)
                 ]
                 continue
@@ -347,6 +419,11 @@ class Engine:
                 else:
                     self._remember(node_id, plan, self._load(node_id), local)
                     continue
+            if not isinstance(node, Operation):
+                persist = root_persist if node_id == root else PERSIST_AUTO
+                handle = self._evaluate_over_sequence(node_id, node, plan, persist)
+                self._remember(node_id, plan, handle, local)
+                continue
             if not expanded:
                 stack.append((node_id, True))
                 stack.extend(
@@ -372,6 +449,96 @@ class Engine:
             self._remember(node_id, plan, future, local)
         return self._lookup(root, local)
 
+    # -- values computed from sequences
+
+    def _evaluate_over_sequence(self, node_id: NodeId, node, plan: Plan, persist: str):
+        """Index, Fold and Aggregate nodes: walk the sequence lazily here."""
+        span = plan.fact(node_id).span
+        if isinstance(node, Index):
+            position = self._integer(node.position, plan, "an index")
+            for count, (element_id, element_plan) in enumerate(
+                self.elements(node.sequence, plan)
+            ):
+                if count == position:
+                    return self._handle(element_id, element_plan, persist)
+            raise ExecutionError(f"index {position} is out of range", span)
+        if isinstance(node, Aggregate):
+            if node.kind == "length":
+                return sum(1 for _ in self.elements(node.sequence, plan))
+            return self._argmax(node.sequence, plan, span)
+        if isinstance(node, Fold):
+            value = self._fold(node, plan, span)
+            if persist == PERSIST_ALWAYS and not plan.fact(node_id).is_volatile:
+                self.store.put(node_id, value)
+            return value
+        raise TypeError(f"cannot evaluate {node!r}")
+
+    def _integer(self, node_id: NodeId, plan: Plan, what: str) -> int:
+        value = self._result(self._handle(node_id, plan, PERSIST_AUTO), node_id, plan)
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+            value != int(value) or value < 0
+        ):
+            raise ExecutionError(
+                f"{what} must be a non-negative integer, got {value!r}",
+                plan.fact(node_id).span,
+            )
+        return int(value)
+
+    def _argmax(self, sequence_id: NodeId, plan: Plan, span) -> int:
+        best_position, best_value = None, None
+        for position, value in enumerate(self._values(sequence_id, plan)):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ExecutionError(
+                    f"argmax needs numbers, element {position} is {value!r}", span
+                )
+            if best_value is None or value > best_value:
+                best_position, best_value = position, value
+        if best_position is None:
+            raise ExecutionError("argmax of an empty sequence", span)
+        return best_position
+
+    def _values(self, sequence_id: NodeId, plan: Plan) -> Iterator[Any]:
+        """Element values in order, ``window`` in flight (no store record)."""
+        pending: deque = deque()
+        for element_id, element_plan in self.elements(sequence_id, plan):
+            handle = self._handle(element_id, element_plan, PERSIST_AUTO)
+            pending.append((handle, element_id, element_plan))
+            while len(pending) >= self.window:
+                yield self._result(*pending.popleft())
+        while pending:
+            yield self._result(*pending.popleft())
+
+    def _fold(self, node: Fold, plan: Plan, span):
+        """Left fold, one step task per element, ``window`` steps in flight."""
+        elements = self.elements(node.sequence, plan)
+        if node.initial is None:
+            try:
+                accumulator, accumulator_plan = next(elements)
+            except StopIteration:
+                raise ExecutionError(
+                    "fold without an initial value of an empty sequence", span
+                ) from None
+        else:
+            accumulator, accumulator_plan = node.initial, plan
+        handle = self._handle(accumulator, accumulator_plan, PERSIST_AUTO)
+        in_flight: deque = deque()
+        for element_id, element_plan in elements:
+            step_plan = element_plan.overlay(accumulator_plan)
+            step = step_plan.instantiate(node.step, node.level, accumulator)
+            step = step_plan.instantiate(step, node.level + 1, element_id)
+            handle = self._handle(
+                step, step_plan, PERSIST_AUTO, known={accumulator: handle}
+            )
+            accumulator, accumulator_plan = step, step_plan
+            in_flight.append(handle)
+            if len(in_flight) > self.window and _is_future(in_flight[0]):
+                from distributed import wait
+
+                wait(in_flight.popleft())
+            elif len(in_flight) > self.window:
+                in_flight.popleft()
+        return self._result(handle, accumulator, accumulator_plan)
+
     def _load(self, node_id: NodeId):
         self.report.loaded += 1
         return self.client.submit(
@@ -382,8 +549,8 @@ class Engine:
         if node_id in self.plan.nodes:
             self._shared[node_id] = handle
             node = self.plan.node(node_id)
-            if isinstance(node, Operation):
-                self._consumer_done(node_id, list(node.arguments))
+            if not isinstance(node, SEQUENCE_KINDS):
+                self._consumer_done(node_id, self._inputs_of(node_id))
         else:
             local[node_id] = handle
 
@@ -422,7 +589,12 @@ class Engine:
             return list(node.arguments)
         if isinstance(node, Loop):
             return [node.sequence, *self._frontier(node.body)]
-        return []
+        if isinstance(node, Filter):
+            return [node.sequence, *self._frontier(node.predicate)]
+        if isinstance(node, Fold):
+            initial = [] if node.initial is None else [node.initial]
+            return [node.sequence, *initial, *self._frontier(node.step)]
+        return list(children_of(node))
 
     def _frontier(self, body: NodeId) -> list[NodeId]:
         """Loop-invariant nodes that a body template uses directly."""
@@ -438,10 +610,7 @@ class Engine:
                 frontier.append(node_id)
                 continue
             node = self.plan.node(node_id)
-            if isinstance(node, Operation):
-                stack.extend(node.arguments)
-            elif isinstance(node, Loop):
-                stack.extend((node.sequence, node.body))
+            stack.extend(children_of(node))
         return frontier
 
     def _consumer_done(self, consumer: NodeId | None, used: list[NodeId]) -> None:
@@ -511,6 +680,23 @@ class Engine:
             if cluster is not None:
                 cluster.close()
             self._client = None
+
+
+def _flatten_pairs(value):
+    """[label, value] pairs of (possibly nested) command loops, in order."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if (
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], str)
+        ):
+            yield item[0], item[1]
+        elif isinstance(item, list):
+            pending.extend(reversed(item))
+        else:
+            yield item, None
 
 
 def _reorder(pending_entry):

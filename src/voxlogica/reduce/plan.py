@@ -22,6 +22,14 @@ Node kinds:
     shared by every element, and an instantiated element gets exactly the id
     that the same expression written out by hand would have.
 
+Sequence nodes besides loops: ``Items`` (an array literal), ``Slice``,
+``Filter`` (a loop whose body is a predicate), ``Enumerate`` and ``Zip``
+(elements are ``Items`` pairs). Value nodes over sequences: ``Index``,
+``Fold`` (a step template with two parameters, the accumulator at ``level``
+and the element at ``level + 1``) and ``Aggregate`` (``length``,
+``argmax``). The engine evaluates all of them lazily: indexing or slicing a
+loop computes only the elements asked for.
+
 Per-element nodes are created in an :meth:`Plan.overlay`, which the engine
 drops when the element is done, so a loop over a million elements does not
 grow the plan.
@@ -70,7 +78,76 @@ class Loop:
     body: NodeId
 
 
-Node = Constant | Operation | Parameter | Loop
+@dataclass(frozen=True)
+class Items:
+    items: tuple[NodeId, ...]
+
+
+@dataclass(frozen=True)
+class Index:
+    sequence: NodeId
+    position: NodeId
+
+
+@dataclass(frozen=True)
+class Slice:
+    sequence: NodeId
+    start: NodeId | None
+    stop: NodeId | None
+
+
+@dataclass(frozen=True)
+class Filter:
+    sequence: NodeId
+    level: int
+    predicate: NodeId
+
+
+@dataclass(frozen=True)
+class Fold:
+    sequence: NodeId
+    initial: NodeId | None
+    level: int
+    step: NodeId
+
+
+@dataclass(frozen=True)
+class Enumerate:
+    sequence: NodeId
+
+
+@dataclass(frozen=True)
+class Zip:
+    sequences: tuple[NodeId, ...]
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """A value computed from a whole sequence by the engine itself."""
+
+    kind: str
+    sequence: NodeId
+
+
+AGGREGATES = ("length", "argmax")
+
+Node = (
+    Constant
+    | Operation
+    | Parameter
+    | Loop
+    | Items
+    | Index
+    | Slice
+    | Filter
+    | Fold
+    | Enumerate
+    | Zip
+    | Aggregate
+)
+SEQUENCE_KINDS = (Loop, Items, Slice, Filter, Enumerate, Zip)
+#: Node kinds that bind loop parameters, and the fields holding their templates.
+_BINDERS = {Loop: ("body",), Filter: ("predicate",), Fold: ("step",)}
 
 
 def constant_type(value: Any) -> str:
@@ -105,6 +182,22 @@ def encode_node(node: Node) -> str:
         payload = ["parameter", node.level]
     elif isinstance(node, Loop):
         payload = ["for", node.sequence, node.level, node.body]
+    elif isinstance(node, Items):
+        payload = ["array", list(node.items)]
+    elif isinstance(node, Index):
+        payload = ["index", node.sequence, node.position]
+    elif isinstance(node, Slice):
+        payload = ["slice", node.sequence, node.start, node.stop]
+    elif isinstance(node, Filter):
+        payload = ["filter", node.sequence, node.level, node.predicate]
+    elif isinstance(node, Fold):
+        payload = ["fold", node.sequence, node.initial, node.level, node.step]
+    elif isinstance(node, Enumerate):
+        payload = ["enumerate", node.sequence]
+    elif isinstance(node, Zip):
+        payload = ["zip", list(node.sequences)]
+    elif isinstance(node, Aggregate):
+        payload = ["aggregate", node.kind, node.sequence]
     else:
         raise TypeError(f"not a plan node: {node!r}")
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
@@ -153,7 +246,20 @@ class SaveGoal:
     span: Span
 
 
-Goal = PrintGoal | SaveGoal
+@dataclass(frozen=True)
+class EachGoal:
+    """``for x in xs do print …`` / ``save …``: ``node_id`` is a loop of pairs.
+
+    Each element of the loop is ``[label or path, value]`` (or, for nested
+    command loops, another such loop), printed or saved as it is computed.
+    """
+
+    kind: str
+    node_id: NodeId
+    span: Span
+
+
+Goal = PrintGoal | SaveGoal | EachGoal
 
 
 @dataclass
@@ -173,8 +279,10 @@ class Plan:
     only the nodes created in it.
     """
 
-    def __init__(self, parent: Plan | None = None):
-        self.parent = parent
+    def __init__(self, parent: Plan | None = None, *others: Plan):
+        self.parents: tuple[Plan, ...] = (
+            (parent, *others) if parent is not None else ()
+        )
         self.nodes: dict[NodeId, Node] = {}
         self.facts: dict[NodeId, NodeFacts] = {}
         self.primitives: dict[str, Primitive] = (
@@ -184,27 +292,25 @@ class Plan:
 
     # -- lookup
 
-    def node(self, node_id: NodeId) -> Node:
-        plan: Plan | None = self
-        while plan is not None:
-            found = plan.nodes.get(node_id)
+    def _find(self, table: str, node_id: NodeId):
+        pending: list[Plan] = [self]
+        while pending:
+            plan = pending.pop()
+            found = getattr(plan, table).get(node_id)
             if found is not None:
                 return found
-            plan = plan.parent
+            pending.extend(plan.parents)
         raise KeyError(node_id)
+
+    def node(self, node_id: NodeId) -> Node:
+        return self._find("nodes", node_id)
 
     def fact(self, node_id: NodeId) -> NodeFacts:
-        plan: Plan | None = self
-        while plan is not None:
-            found = plan.facts.get(node_id)
-            if found is not None:
-                return found
-            plan = plan.parent
-        raise KeyError(node_id)
+        return self._find("facts", node_id)
 
-    def overlay(self) -> Plan:
-        """Return a scratch plan for one loop element's nodes."""
-        return Plan(parent=self)
+    def overlay(self, *others: Plan) -> Plan:
+        """Return a scratch plan for one element's nodes, seeing ``others`` too."""
+        return Plan(self, *others)
 
     # -- construction
 
@@ -226,13 +332,45 @@ class Plan:
         return self._add(Parameter(level), facts)
 
     def loop(self, sequence: NodeId, level: int, body: NodeId, span=None) -> NodeId:
-        free = (self.fact(sequence).free_levels | self.fact(body).free_levels) - {
-            level
-        }
-        volatile = self.fact(sequence).is_volatile or self.fact(body).is_volatile
-        return self._add(
-            Loop(sequence, level, body), NodeFacts(free, volatile, True, span)
+        return self.structure(Loop(sequence, level, body), span)
+
+    def structure(self, node: Node, span: Span | None = None) -> NodeId:
+        """Add a sequence or sequence-value node, folding what is known statically.
+
+        ``[a, b][1]`` is ``b`` itself, which is what makes ``for (i, x) in
+        enumerate(xs)`` bind ``x`` to the element's own node.
+        """
+        if isinstance(node, Index):
+            folded = self._static_index(node)
+            if folded is not None:
+                return folded
+        templates = {getattr(node, name) for name in _BINDERS.get(type(node), ())}
+        bound = {node.level, node.level + 1} if isinstance(node, Fold) else (
+            {node.level} if templates else set()
         )
+        free: frozenset[int] = frozenset()
+        volatile = False
+        for child in _children(node):
+            facts = self.fact(child)
+            levels = facts.free_levels
+            if child in templates:
+                levels = levels - bound
+            free |= levels
+            volatile = volatile or facts.is_volatile
+        is_sequence = isinstance(node, SEQUENCE_KINDS)
+        return self._add(node, NodeFacts(free, volatile, is_sequence, span))
+
+    def _static_index(self, node: Index) -> NodeId | None:
+        sequence = self.node(node.sequence)
+        position = self.node(node.position)
+        if not isinstance(sequence, Items) or not isinstance(position, Constant):
+            return None
+        value = position.value
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None
+        if 0 <= value < len(sequence.items):
+            return sequence.items[value]
+        return None
 
     def call(
         self, primitive: Primitive, arguments: tuple[NodeId, ...], span=None
@@ -299,12 +437,12 @@ class Plan:
                 primitive = self.primitives[node.primitive]
                 arguments = tuple(replaced[a] for a in node.arguments)
                 replaced[node_id] = self.call(primitive, arguments, span)
-            elif isinstance(node, Loop):
-                replaced[node_id] = self.loop(
-                    replaced[node.sequence], node.level, replaced[node.body], span
-                )
-            else:
+            elif isinstance(node, Constant):
                 replaced[node_id] = node_id
+            else:
+                replaced[node_id] = self.structure(
+                    _rebuild(node, lambda child: replaced[child]), span
+                )
         return replaced[body]
 
     # -- export
@@ -349,7 +487,48 @@ def _children(node: Node) -> tuple[NodeId, ...]:
         return node.arguments
     if isinstance(node, Loop):
         return (node.sequence, node.body)
+    if isinstance(node, Items):
+        return node.items
+    if isinstance(node, Index):
+        return (node.sequence, node.position)
+    if isinstance(node, Slice):
+        return tuple(c for c in (node.sequence, node.start, node.stop) if c is not None)
+    if isinstance(node, Filter):
+        return (node.sequence, node.predicate)
+    if isinstance(node, Fold):
+        initial = () if node.initial is None else (node.initial,)
+        return (node.sequence, *initial, node.step)
+    if isinstance(node, Enumerate | Aggregate):
+        return (node.sequence,)
+    if isinstance(node, Zip):
+        return node.sequences
     return ()
+
+
+def _rebuild(node: Node, replace) -> Node:
+    """The same node with each child id passed through ``replace``."""
+    if isinstance(node, Loop):
+        return Loop(replace(node.sequence), node.level, replace(node.body))
+    if isinstance(node, Items):
+        return Items(tuple(replace(i) for i in node.items))
+    if isinstance(node, Index):
+        return Index(replace(node.sequence), replace(node.position))
+    if isinstance(node, Slice):
+        start = None if node.start is None else replace(node.start)
+        stop = None if node.stop is None else replace(node.stop)
+        return Slice(replace(node.sequence), start, stop)
+    if isinstance(node, Filter):
+        return Filter(replace(node.sequence), node.level, replace(node.predicate))
+    if isinstance(node, Fold):
+        initial = None if node.initial is None else replace(node.initial)
+        return Fold(replace(node.sequence), initial, node.level, replace(node.step))
+    if isinstance(node, Enumerate):
+        return Enumerate(replace(node.sequence))
+    if isinstance(node, Zip):
+        return Zip(tuple(replace(s) for s in node.sequences))
+    if isinstance(node, Aggregate):
+        return Aggregate(node.kind, replace(node.sequence))
+    raise TypeError(f"cannot rebuild {node!r}")
 
 
 def children_of(node: Node) -> tuple[NodeId, ...]:

@@ -27,13 +27,37 @@ from voxlogica.primitives.registry import (
     UnknownNamespaceError,
     load_namespace,
 )
-from voxlogica.reduce.plan import NodeId, Plan, PrintGoal, SaveGoal
+from voxlogica.reduce.plan import (
+    Aggregate,
+    Constant,
+    EachGoal,
+    Enumerate,
+    Filter,
+    Fold,
+    Index,
+    Items,
+    NodeId,
+    Plan,
+    PrintGoal,
+    SaveGoal,
+    Slice,
+    Zip,
+)
 from voxlogica.syntax import ast
 from voxlogica.syntax.parser import parse
 
 #: Where ``import "file.imgql"`` looks after the importing file's folder.
 SEARCH_PATH_VARIABLE = "VOXLOGICA_PATH"
+#: Sequence functions evaluated lazily by the engine (a user binding shadows them).
+SEQUENCE_BUILTINS = frozenset({"map", "length", "argmax", "subsequence", "enumerate", "zip"})
 _LIBRARY_FOLDERS = (Path(__file__).resolve().parent.parent / "primitives" / "vox1",)
+
+
+def _stem(name: str) -> str:
+    for suffix in (".imgql",):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name.rsplit(".", 1)[0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,13 +147,63 @@ class Reducer:
                 {command.name: self._declare(command, self.scope)}
             )
         elif isinstance(command, ast.Print):
+            label = self._static_string(command.label, "the label of print")
             node_id = self.reduce_expression(command.value, self.scope)
-            self.plan.goals.append(PrintGoal(command.label, node_id, command.span))
+            self.plan.goals.append(PrintGoal(label, node_id, command.span))
         elif isinstance(command, ast.Save):
+            path = self._static_string(command.path, "the path of save")
             node_id = self.reduce_expression(command.value, self.scope)
-            self.plan.goals.append(SaveGoal(command.path, node_id, command.span))
+            self.plan.goals.append(SaveGoal(path, node_id, command.span))
+        elif isinstance(command, ast.ForCommand):
+            node_id, kind = self._reduce_command_loop(command, self.scope)
+            self.plan.goals.append(EachGoal(kind, node_id, command.span))
         else:
             raise TypeError(f"unknown command {command!r}")
+
+    def _static_string(self, expression: ast.Expression, what: str) -> str:
+        node = self.plan.node(self.reduce_expression(expression, self.scope))
+        if isinstance(node, Constant) and isinstance(node.value, str):
+            return node.value
+        raise ProgramError(
+            f"{what} must be a string known before running (a literal, or "
+            "concat/format of literals); inside a `for … do` command it may "
+            "depend on the loop variable",
+            expression.span,
+        )
+
+    def _reduce_command_loop(self, command: ast.ForCommand, scope: Scope):
+        """A loop whose elements are [label, value] pairs (or nested such loops)."""
+        sequence = self.reduce_expression(command.sequence, scope)
+        level = self._loop_depth
+        parameter = self.plan.parameter(level, command.span)
+        inner = scope.child(self._pattern_bindings(command.variables, parameter))
+        self._loop_depth += 1
+        try:
+            body = command.body
+            if isinstance(body, ast.ForCommand):
+                element, kind = self._reduce_command_loop(body, inner)
+            else:
+                target = body.label if isinstance(body, ast.Print) else body.path
+                kind = "print" if isinstance(body, ast.Print) else "save"
+                pair = (
+                    self.reduce_expression(target, inner),
+                    self.reduce_expression(body.value, inner),
+                )
+                element = self.plan.structure(Items(pair), body.span)
+        finally:
+            self._loop_depth -= 1
+        return self.plan.loop(sequence, level, element, command.span), kind
+
+    def _pattern_bindings(self, variables, parameter: NodeId) -> dict[str, Binding]:
+        """Bindings of a loop's variables: the element, or the items of a tuple."""
+        if len(variables) == 1:
+            return {variables[0]: ValueBinding(parameter)}
+        return {
+            name: ValueBinding(
+                self.plan.structure(Index(parameter, self.plan.constant(position)))
+            )
+            for position, name in enumerate(variables)
+        }
 
     def _declare(self, declaration, scope: Scope) -> Binding:
         """Bind a declaration; values are reduced now, functions checked now."""
@@ -219,23 +293,141 @@ class Reducer:
             return self.reduce_expression(expression.body, inner)
         if isinstance(expression, ast.ForLoop):
             return self._reduce_loop(expression, scope)
+        if isinstance(expression, ast.FilterLoop):
+            return self._reduce_filter(expression, scope)
+        if isinstance(expression, ast.Fold):
+            return self._reduce_fold(expression, scope)
+        if isinstance(expression, ast.ArrayLiteral):
+            items = tuple(self.reduce_expression(i, scope) for i in expression.items)
+            return plan.structure(Items(items), expression.span)
+        if isinstance(expression, ast.Index):
+            sequence = self.reduce_expression(expression.sequence, scope)
+            position = self.reduce_expression(expression.position, scope)
+            return plan.structure(Index(sequence, position), expression.span)
+        if isinstance(expression, ast.Slice):
+            sequence = self.reduce_expression(expression.sequence, scope)
+            start, stop = (
+                None if bound is None else self.reduce_expression(bound, scope)
+                for bound in (expression.start, expression.stop)
+            )
+            return plan.structure(Slice(sequence, start, stop), expression.span)
         raise TypeError(f"unknown expression {expression!r}")
 
     def _reduce_loop(self, loop: ast.ForLoop, scope: Scope) -> NodeId:
         sequence = self.reduce_expression(loop.sequence, scope)
         level = self._loop_depth
         parameter = self.plan.parameter(level, loop.span)
+        inner = scope.child(self._pattern_bindings(loop.variables, parameter))
         self._loop_depth += 1
         try:
-            body = self.reduce_expression(
-                loop.body, scope.child({loop.variable: ValueBinding(parameter)})
-            )
+            body = self.reduce_expression(loop.body, inner)
         finally:
             self._loop_depth -= 1
         return self.plan.loop(sequence, level, body, loop.span)
 
-    def _reduce_call(self, name, arguments, scope: Scope, span: Span) -> NodeId:
+    def _reduce_filter(self, loop: ast.FilterLoop, scope: Scope) -> NodeId:
+        sequence = self.reduce_expression(loop.sequence, scope)
+        level = self._loop_depth
+        parameter = self.plan.parameter(level, loop.span)
+        self._loop_depth += 1
+        try:
+            predicate = self.reduce_expression(
+                loop.predicate, scope.child({loop.variable: ValueBinding(parameter)})
+            )
+        finally:
+            self._loop_depth -= 1
+        return self.plan.structure(Filter(sequence, level, predicate), loop.span)
+
+    def _reduce_fold(self, fold: ast.Fold, scope: Scope) -> NodeId:
+        sequence = self.reduce_expression(fold.sequence, scope)
+        initial = (
+            None if fold.initial is None else self.reduce_expression(fold.initial, scope)
+        )
+        level = self._loop_depth
+        accumulator = self.plan.parameter(level, fold.span)
+        element = self.plan.parameter(level + 1, fold.span)
+        self._loop_depth += 2
+        try:
+            step = self._apply(fold.operator, (accumulator, element), scope, fold.span)
+        finally:
+            self._loop_depth -= 2
+        return self.plan.structure(Fold(sequence, initial, level, step), fold.span)
+
+    def _apply(self, name: str, argument_ids, scope: Scope, span: Span) -> NodeId:
+        """Call function or primitive ``name`` on already reduced arguments."""
         binding = scope.lookup(name)
+        if isinstance(binding, FunctionBinding):
+            if len(argument_ids) != len(binding.parameters):
+                raise ProgramError(
+                    f"{name!r} takes {len(binding.parameters)} argument(s), "
+                    f"given {len(argument_ids)}",
+                    span,
+                )
+            return self._inline_ids(binding, tuple(argument_ids))
+        if isinstance(binding, ValueBinding):
+            raise ProgramError(f"{name!r} is a value, not a function", span)
+        primitive = self._resolve_primitive(name, span)
+        if not primitive.accepts_arity(len(argument_ids)):
+            raise ProgramError(
+                f"{primitive.qualified_name} takes {primitive.arity_text()} "
+                f"argument(s), given {len(argument_ids)}",
+                span,
+            )
+        return self.plan.call(primitive, tuple(argument_ids), span)
+
+    def _reduce_sequence_builtin(self, name, arguments, scope: Scope, span: Span):
+        """Functions over sequences that the engine evaluates lazily itself."""
+        expected = {"map": 2, "length": 1, "argmax": 1, "subsequence": 3, "enumerate": 1}
+        if name in expected and len(arguments) != expected[name]:
+            raise ProgramError(
+                f"{name} takes {expected[name]} argument(s), given {len(arguments)}",
+                span,
+            )
+        if name == "map":
+            function = arguments[0]
+            if not isinstance(function, ast.Name):
+                raise ProgramError("map needs the name of a function first", span)
+            sequence = self.reduce_expression(arguments[1], scope)
+            level = self._loop_depth
+            parameter = self.plan.parameter(level, span)
+            self._loop_depth += 1
+            try:
+                body = self._apply(function.name, (parameter,), scope, function.span)
+            finally:
+                self._loop_depth -= 1
+            return self.plan.loop(sequence, level, body, span)
+        ids = tuple(self.reduce_expression(a, scope) for a in arguments)
+        if name in ("length", "argmax"):
+            return self.plan.structure(Aggregate(name, ids[0]), span)
+        if name == "subsequence":
+            return self.plan.structure(Slice(*ids), span)
+        if name == "enumerate":
+            return self.plan.structure(Enumerate(ids[0]), span)
+        if not ids:
+            raise ProgramError("zip takes at least one sequence", span)
+        return self.plan.structure(Zip(ids), span)
+
+    def _program_variable(self, name: str, span: Span) -> NodeId:
+        current = self._importing[-1] if self._importing else None
+        values = {
+            "$cwd": str(Path.cwd()),
+            "$file": str(current) if current else "<input>",
+            "$dir": str(current.parent) if current else str(Path.cwd()),
+            "$stem": _stem(current.name) if current else "input",
+        }
+        if name not in values:
+            known = ", ".join(sorted(values))
+            raise ProgramError(f"unknown program variable {name!r} (known: {known})", span)
+        return self.plan.constant(values[name], span)
+
+    def _reduce_call(self, name, arguments, scope: Scope, span: Span) -> NodeId:
+        if name.startswith("$"):
+            if arguments:
+                raise ProgramError(f"{name} is a value, not a function", span)
+            return self._program_variable(name, span)
+        binding = scope.lookup(name)
+        if binding is None and name in SEQUENCE_BUILTINS:
+            return self._reduce_sequence_builtin(name, arguments, scope, span)
         if isinstance(binding, ValueBinding):
             if arguments:
                 raise ProgramError(f"{name!r} is a value, not a function", span)
@@ -260,6 +452,9 @@ class Reducer:
                 span,
             )
         argument_ids = tuple(self.reduce_expression(a, scope) for a in arguments)
+        return self._inline_ids(binding, argument_ids)
+
+    def _inline_ids(self, binding: FunctionBinding, argument_ids) -> NodeId:
         key = (binding, argument_ids, self._loop_depth)
         found = self._memo.get(key)
         if found is not None:
@@ -309,6 +504,8 @@ class Reducer:
     def _is_known(self, name: str, scope: Scope, local: set[str]) -> bool:
         if name in local or scope.lookup(name) is not None:
             return True
+        if name in SEQUENCE_BUILTINS or name.startswith("$"):
+            return True
         try:
             self._resolve_primitive(name, Span("<check>", 1, 1))
         except ProgramError:
@@ -344,4 +541,27 @@ class Reducer:
                 pending.append((expression.body, local | {expression.name}))
             elif isinstance(expression, ast.ForLoop):
                 pending.append((expression.sequence, local))
-                pending.append((expression.body, local | {expression.variable}))
+                pending.append((expression.body, local | set(expression.variables)))
+            elif isinstance(expression, ast.FilterLoop):
+                pending.append((expression.sequence, local))
+                pending.append((expression.predicate, local | {expression.variable}))
+            elif isinstance(expression, ast.Fold):
+                if not self._is_known(expression.operator, binding.closure, set(local)):
+                    raise ProgramError(
+                        f"unbound name {expression.operator!r}", expression.span
+                    )
+                pending.append((expression.sequence, local))
+                if expression.initial is not None:
+                    pending.append((expression.initial, local))
+            elif isinstance(expression, ast.ArrayLiteral):
+                pending.extend((item, local) for item in expression.items)
+            elif isinstance(expression, ast.Index):
+                pending.append((expression.sequence, local))
+                pending.append((expression.position, local))
+            elif isinstance(expression, ast.Slice):
+                pending.append((expression.sequence, local))
+                pending.extend(
+                    (bound, local)
+                    for bound in (expression.start, expression.stop)
+                    if bound is not None
+                )

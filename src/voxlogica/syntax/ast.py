@@ -64,15 +64,77 @@ class LetIn:
 
 @dataclass(frozen=True)
 class ForLoop:
-    """``for variable in sequence do body``: a lazy sequence, one body per element."""
+    """``for variable in sequence do body``: a lazy sequence, one body per element.
 
-    variable: str
+    ``variables`` holds more than one name for ``for (i, x) in pairs do …``,
+    which binds the items of each element (a pair) in order.
+    """
+
+    variables: tuple[str, ...]
     sequence: Expression
     body: Expression
     span: Span
 
 
-Expression = NumberLiteral | BooleanLiteral | StringLiteral | Name | Call | LetIn | ForLoop
+@dataclass(frozen=True)
+class FilterLoop:
+    """``filter variable in sequence do predicate``: the elements that satisfy it."""
+
+    variable: str
+    sequence: Expression
+    predicate: Expression
+    span: Span
+
+
+@dataclass(frozen=True)
+class Fold:
+    """``fold OP initial sequence`` (``initial`` None: the first element starts)."""
+
+    operator: str
+    initial: Expression | None
+    sequence: Expression
+    span: Span
+
+
+@dataclass(frozen=True)
+class ArrayLiteral:
+    items: tuple[Expression, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Index:
+    """``sequence[position]``, counting from 0."""
+
+    sequence: Expression
+    position: Expression
+    span: Span
+
+
+@dataclass(frozen=True)
+class Slice:
+    """``sequence[start:stop]``; a missing bound is None."""
+
+    sequence: Expression
+    start: Expression | None
+    stop: Expression | None
+    span: Span
+
+
+Expression = (
+    NumberLiteral
+    | BooleanLiteral
+    | StringLiteral
+    | Name
+    | Call
+    | LetIn
+    | ForLoop
+    | FilterLoop
+    | Fold
+    | ArrayLiteral
+    | Index
+    | Slice
+)
 
 # -- commands ---------------------------------------------------------------
 
@@ -97,19 +159,33 @@ class Import:
 
 @dataclass(frozen=True)
 class Print:
-    label: str
+    """``print label value``; the label is a string or an expression computing one."""
+
+    label: Expression
     value: Expression
     span: Span
 
 
 @dataclass(frozen=True)
 class Save:
-    path: str
+    """``save path value``; the path is a string or an expression computing one."""
+
+    path: Expression
     value: Expression
     span: Span
 
 
-Command = Declaration | Import | Print | Save
+@dataclass(frozen=True)
+class ForCommand:
+    """``for x in xs do print …`` / ``save …``: one output per element."""
+
+    variables: tuple[str, ...]
+    sequence: Expression
+    body: Print | Save | ForCommand
+    span: Span
+
+
+Command = Declaration | Import | Print | Save | ForCommand
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,10 @@ DEFAULT_LEVEL = 4
 
 SYNTAX_MODES = ("standard", "vox1")
 KEYWORDS = frozenset(
-    {"let", "in", "for", "do", "import", "print", "save", "load", "true", "false"}
+    {
+        "let", "in", "for", "do", "filter", "fold", "import", "print", "save",
+        "load", "true", "false",
+    }
 )
 _DIRECTIVE = re.compile(r"\A\s*//\s*syntax\s*:\s*(\w+)")
 
@@ -155,11 +158,27 @@ class _Builder(lark.Transformer):
 
     def print_command(self, children):
         label, value = children
-        return ast.Print(_unescape(label), value, self._span(label))
+        return ast.Print(label, value, label.span)
 
     def save_command(self, children):
         path, value = children
-        return ast.Save(_unescape(path), value, self._span(path))
+        return ast.Save(path, value, path.span)
+
+    def for_command(self, children):
+        (variables, span), sequence, body = children
+        return ast.ForCommand(variables, sequence, body, span)
+
+    def single_variable(self, children):
+        (token,) = children
+        return ((self._identifier(token),), self._span(token))
+
+    def tuple_variables(self, children):
+        names = tuple(self._identifier(token) for token in children)
+        if len(set(names)) != len(names):
+            raise ImgQLSyntaxError(
+                "a loop binds the same name twice", self._span(children[0])
+            )
+        return (names, self._span(children[0]))
 
     def load_command(self, children):
         # VoxLogicA 1's `load x = "path"` is a declaration reading an image.
@@ -177,9 +196,44 @@ class _Builder(lark.Transformer):
         return ast.LetIn(name, parameters, value, body, span)
 
     def for_loop(self, children):
-        variable, sequence, body = children
+        (variables, span), sequence, body = children
+        return ast.ForLoop(variables, sequence, body, span)
+
+    def filter_loop(self, children):
+        variable, sequence, predicate = children
         name = self._identifier(variable)
-        return ast.ForLoop(name, sequence, body, self._span(variable))
+        return ast.FilterLoop(name, sequence, predicate, self._span(variable))
+
+    def fold_operator(self, children):
+        (token,) = children
+        return token
+
+    def fold_with_initial(self, children):
+        operator, initial, sequence = children
+        return ast.Fold(str(operator), initial, sequence, self._span(operator))
+
+    def fold(self, children):
+        operator, sequence = children
+        return ast.Fold(str(operator), None, sequence, self._span(operator))
+
+    def index(self, children):
+        sequence, position = children
+        return ast.Index(sequence, position, _span_of(sequence))
+
+    def slice(self, children):
+        sequence, start, colon, stop = children
+        return ast.Slice(sequence, start, stop, self._span(colon))
+
+    def array(self, children):
+        (items,) = children
+        return ast.ArrayLiteral(tuple(items or ()), self._last_bracket(items))
+
+    def _last_bracket(self, items):
+        # The grammar drops the bracket token; the first item locates the
+        # literal well enough, an empty one gets the start of the file.
+        if items:
+            return _span_of(items[0])
+        return Span(self.file, 1, 1)
 
     def prefix(self, children):
         operator, operand = children
@@ -226,6 +280,10 @@ class _Builder(lark.Transformer):
 
     def arguments(self, children):
         return tuple(children)
+
+
+def _span_of(node) -> Span:
+    return node.span
 
 
 def _resolve_prefix(operand):
