@@ -9,19 +9,29 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
-import voxlogica.primitives.simpleitk as sitk_namespace
 from voxlogica.primitives.registry import load_namespace
 from voxlogica.primitives.simpleitk import (
     PRIMITIVE_VERSION,
     WRAPPER_VERSION,
     SimpleITKNamespace,
+    manifest,
     parse_docstring_overloads,
+    parsing,
     simpleitk_error_message,
 )
 
 EXAMPLE_IMAGE = Path(__file__).parents[3] / "examples" / "data" / "chris_t1.nii.gz"
 
 NAMESPACE = load_namespace("simpleitk")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def private_cache_dir(tmp_path_factory):
+    """Keep the manifest the shared namespace builds out of the user's cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        directory = tmp_path_factory.mktemp("cache")
+        patch.setenv(manifest.CACHE_DIR_ENV_VAR, str(directory))
+        yield directory
 
 
 def call(name, *args):
@@ -83,16 +93,16 @@ def test_unknown_names_give_none(name):
     assert NAMESPACE.lookup(name) is None
 
 
-def test_lookup_parses_only_what_it_is_asked_for(monkeypatch):
+def test_direct_lookup_parses_only_what_it_is_asked_for(monkeypatch):
     parsed = []
-    original = sitk_namespace.overloads_of
+    original = parsing.overloads_of
 
     def counting(name, function):
         parsed.append(name)
         return original(name, function)
 
-    monkeypatch.setattr(sitk_namespace, "overloads_of", counting)
-    namespace = SimpleITKNamespace()
+    monkeypatch.setattr(parsing, "overloads_of", counting)
+    namespace = SimpleITKNamespace(use_manifest=False)
     assert len(namespace.names()) > 300
     assert parsed == []
     first = namespace.lookup("BinaryThreshold")
