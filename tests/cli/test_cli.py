@@ -140,3 +140,24 @@ def test_delete_cache_and_no_cache(program, tmp_path):
     other = tmp_path / "unused"
     assert voxlogica("run", path, "--no-cache", "--store", other).returncode == 0
     assert not other.exists()
+
+
+def test_unbound_name_suggests_a_close_name(program):
+    path = program('import "simpleitk"\nprint "x" MinimumMaximun(1)\n')
+    result = voxlogica("run", path)
+    assert result.returncode == 2
+    assert "did you mean 'MinimumMaximum'?" in result.stderr
+
+
+def test_json_output_on_a_static_error(program):
+    path = program('print "x" (1 +\n')
+    result = voxlogica("run", path, "--json")
+    assert result.returncode == 2
+    document = json.loads(result.stdout)
+    assert document["print"] == [] and document["error"].startswith(f"{path}:1:")
+
+
+def test_strings_in_printed_sequences_are_quoted(program, tmp_path):
+    path = program('print "names" for s in ["a", "b"] do concat(s, "!")\n')
+    result = voxlogica("run", path, "--no-cache")
+    assert result.stdout == 'names=["a!", "b!"]\n'

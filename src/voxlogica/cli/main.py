@@ -89,16 +89,33 @@ def main(argv: list[str] | None = None) -> int:
     except LocatedError as error:
         if getattr(arguments, "debug", False):
             raise
-        print(error.render(), file=sys.stderr)
-        return error.exit_status
+        return _report_failure(arguments, error.render(), error.exit_status)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (`| head`) is gone; that is not an error of the program.
+        _silence_stdout()
+        return 0
     except Exception as error:  # noqa: BLE001 - the user sees one clear line
         if getattr(arguments, "debug", False):
             raise
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        return _report_failure(arguments, f"error: {error}", 1)
+
+
+def _report_failure(arguments, text: str, status: int) -> int:
+    """Print an error; with --json also as the document tools expect on stdout."""
+    print(text, file=sys.stderr)
+    if getattr(arguments, "json", False):
+        print(json.dumps({"print": [], "layers": [], "error": text}))
+    return status
+
+
+def _silence_stdout() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _dispatch(arguments) -> int:

@@ -230,7 +230,8 @@ def _summarize_number(value: Any) -> str:
     return str(value)
 
 
-def _summarize_item(value: Any) -> str:
+def summarize_item(value: Any) -> str:
+    """Summarise ``value`` as an element of a sequence: strings are quoted."""
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     return summarize(value)
@@ -239,10 +240,10 @@ def _summarize_item(value: Any) -> str:
 def _summarize_sequence(items: Any) -> str:
     count = len(items)
     if count > SUMMARY_SEQUENCE_LIMIT:
-        shown = [_summarize_item(items[index]) for index in range(10)]
+        shown = [summarize_item(items[index]) for index in range(10)]
         shown.append(f"… {count - 10} more")
     else:
-        shown = [_summarize_item(item) for item in items]
+        shown = [summarize_item(item) for item in items]
     return "[" + ", ".join(shown) + "]"
 
 
@@ -281,7 +282,7 @@ def summarize(value: Any) -> str:
         return _summarize_sequence(value)
     if isinstance(value, Mapping):
         entries = (
-            f"{_summarize_item(key)}: {_summarize_item(item)}"
+            f"{summarize_item(key)}: {summarize_item(item)}"
             for key, item in value.items()
         )
         return "{" + ", ".join(entries) + "}"

@@ -207,7 +207,7 @@ class Engine:
             self.report.layers.append(layer)
 
     def _emit_sequence(self, goal) -> None:
-        from voxlogica.engine.outputs import summarize, to_json, vltype_of
+        from voxlogica.engine.outputs import summarize_item, to_json, vltype_of
 
         texts: list[str] = []
         values: list[Any] = []
@@ -215,7 +215,7 @@ class Engine:
         label = goal.label if isinstance(goal, PrintGoal) else goal.path
         for value in self.stream(goal.node_id, label):
             # Keep only the printable form: the element itself is released.
-            texts.append(summarize(value))
+            texts.append(summarize_item(value))
             values.append(to_json(value))
             types.add(vltype_of(value))
         element_type = types.pop() if len(types) == 1 else "value"

@@ -15,6 +15,7 @@ loop body over an empty dataset, is still reported.
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -499,7 +500,19 @@ class Reducer:
                 f"{name!r} refers to itself: a declaration can only use names "
                 "declared before it (recursion is not supported)"
             )
-        return f"unbound name {name!r}"
+        return f"unbound name {name!r}" + self._suggestion(name, self.scope, set())
+
+    def _suggestion(self, name: str, scope: Scope, local: set[str]) -> str:
+        """``"; did you mean 'x'?"`` for a close known name, else ``""``."""
+        candidates = set(local) | set(SEQUENCE_BUILTINS)
+        current: Scope | None = scope
+        while current is not None:
+            candidates.update(current.bindings)
+            current = current.parent
+        for namespace in [*self.namespaces, load_namespace("default")]:
+            candidates.update(namespace.names())
+        close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.75)
+        return f"; did you mean {close[0]!r}?" if close else ""
 
     def _is_known(self, name: str, scope: Scope, local: set[str]) -> bool:
         if name in local or scope.lookup(name) is not None:
@@ -532,7 +545,8 @@ class Reducer:
                         expression.span,
                     )
                 if not self._is_known(name, binding.closure, set(local)):
-                    raise ProgramError(f"unbound name {name!r}", expression.span)
+                    hint = self._suggestion(name, binding.closure, set(local))
+                    raise ProgramError(f"unbound name {name!r}{hint}", expression.span)
                 if isinstance(expression, ast.Call):
                     pending.extend((a, local) for a in expression.arguments)
             elif isinstance(expression, ast.LetIn):
