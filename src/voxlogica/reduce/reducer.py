@@ -80,28 +80,95 @@ Binding = FunctionBinding | ValueBinding
 
 @dataclass
 class Scope:
-    """Names bound by ``let``, function parameters and loop variables."""
+    """Names bound by ``let``, function parameters and loop variables.
+
+    Inner scopes (parameters, ``let … in``, loop variables) are small dicts
+    chained to their parent. The top level of a program is one *versioned*
+    scope instead: a declaration does not add a link to the chain but a new
+    version of one shared history, so a 10,000-line ``let`` chain costs one
+    dictionary probe per lookup. A closure keeps the version in force where
+    its function was declared, which is what lexical scoping asks for.
+    """
 
     bindings: dict[str, Binding] = field(default_factory=dict)
     parent: Scope | None = None
+    history: _History | None = None
+    version: int = 0
 
     def lookup(self, name: str) -> Binding | None:
         scope: Scope | None = self
         while scope is not None:
-            found = scope.bindings.get(name)
+            if scope.history is not None:
+                found = scope.history.lookup(name, scope.version)
+            else:
+                found = scope.bindings.get(name)
             if found is not None:
                 return found
             scope = scope.parent
         return None
 
+    def names(self) -> set[str]:
+        """Every name visible here (for suggestions)."""
+        seen: set[str] = set()
+        scope: Scope | None = self
+        while scope is not None:
+            if scope.history is not None:
+                seen.update(scope.history.entries)
+            seen.update(scope.bindings)
+            scope = scope.parent
+        return seen
+
     def child(self, bindings: dict[str, Binding] | None = None) -> Scope:
         return Scope(dict(bindings or {}), self)
+
+    def declare(self, name: str, binding: Binding) -> Scope:
+        """Return the top-level scope that adds ``name`` after this one's bindings."""
+        if self.history is None:
+            history, parent = _History(), self
+        else:
+            history, parent = self.history.at(self.version), self.parent
+        history.add(name, binding)
+        return Scope(parent=parent, history=history, version=history.next_version)
 
     def __hash__(self) -> int:
         return id(self)
 
     def __eq__(self, other: object) -> bool:
         return self is other
+
+
+class _History:
+    """Successive top-level bindings of each name, tagged with their version."""
+
+    def __init__(self):
+        self.entries: dict[str, list[tuple[int, Binding]]] = {}
+        self.next_version = 0
+
+    def lookup(self, name: str, version: int) -> Binding | None:
+        for declared_at, binding in reversed(self.entries.get(name, ())):
+            if declared_at < version:
+                return binding
+        return None
+
+    def at(self, version: int) -> _History:
+        """This history if ``version`` is its newest, else a copy cut at ``version``.
+
+        Declaring from an older version (the REPL restoring the scope after a
+        failed line) must not see the bindings made after it.
+        """
+        if version == self.next_version:
+            return self
+        copy = _History()
+        for name, entries in self.entries.items():
+            kept = [entry for entry in entries if entry[0] < version]
+            if kept:
+                copy.entries[name] = kept
+        copy.next_version = version
+        return copy
+
+    def add(self, name: str, binding: Binding) -> None:
+        self.entries.setdefault(name, []).append((self.next_version, binding))
+        self.next_version += 1
 
 
 class Reducer:
@@ -144,8 +211,8 @@ class Reducer:
         if isinstance(command, ast.Import):
             self._import(command, folder)
         elif isinstance(command, ast.Declaration):
-            self.scope = self.scope.child(
-                {command.name: self._declare(command, self.scope)}
+            self.scope = self.scope.declare(
+                command.name, self._declare(command, self.scope)
             )
         elif isinstance(command, ast.Print):
             label = self._static_string(command.label, "the label of print")
@@ -504,11 +571,7 @@ class Reducer:
 
     def _suggestion(self, name: str, scope: Scope, local: set[str]) -> str:
         """``"; did you mean 'x'?"`` for a close known name, else ``""``."""
-        candidates = set(local) | set(SEQUENCE_BUILTINS)
-        current: Scope | None = scope
-        while current is not None:
-            candidates.update(current.bindings)
-            current = current.parent
+        candidates = set(local) | set(SEQUENCE_BUILTINS) | scope.names()
         for namespace in [*self.namespaces, load_namespace("default")]:
             candidates.update(namespace.names())
         close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.75)
