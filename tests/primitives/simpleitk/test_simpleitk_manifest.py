@@ -33,6 +33,9 @@ REDUCE_SCRIPT = textwrap.dedent(
     import json, sys
     from voxlogica.reduce.reducer import Reducer
     plan = Reducer().reduce_text({PROGRAM!r})
+    if "--preload" in sys.argv:
+        from voxlogica.primitives.registry import load_namespace
+        load_namespace("simpleitk").preload()
     print(json.dumps({{
         "imported": sorted(m for m in ("SimpleITK", "numpy") if m in sys.modules),
         "goals": [goal.node_id for goal in plan.goals],
@@ -46,10 +49,10 @@ def manifest_file(directory):
     return manifest.manifest_path(directory, SIMPLEITK_VERSION, WRAPPER_VERSION)
 
 
-def reduce_in_subprocess(cache_dir, cwd):
+def reduce_in_subprocess(cache_dir, cwd, *options):
     environment = {**os.environ, manifest.CACHE_DIR_ENV_VAR: str(cache_dir)}
     completed = subprocess.run(
-        [sys.executable, "-c", REDUCE_SCRIPT],
+        [sys.executable, "-c", REDUCE_SCRIPT, *options],
         cwd=cwd,
         env=environment,
         capture_output=True,
@@ -260,6 +263,8 @@ def test_reducing_does_not_import_simpleitk_once_the_manifest_exists(tmp_path):
     assert second["imported"] == []
     assert second["goals"] == first["goals"]
     assert second["nodes"] == first["nodes"]
+    preloaded = reduce_in_subprocess(cache, tmp_path, "--preload")
+    assert preloaded["imported"] == ["SimpleITK", "numpy"]
 
 
 # --- calling what the manifest describes --------------------------------------

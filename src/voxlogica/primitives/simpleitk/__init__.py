@@ -278,6 +278,16 @@ class SimpleITKNamespace(Namespace):
                 self._names = manifest.public_names(_simpleitk())
         return list(self._names)
 
+    def preload(self) -> None:
+        """Import SimpleITK and the calling code now, before any call needs them.
+
+        Meant for an engine that is about to compute SimpleITK calls: importing
+        in the current thread, before the workers start, is cheaper than the
+        first call importing in a worker thread while the scheduler's threads
+        compete for the interpreter.
+        """
+        from voxlogica.primitives.simpleitk import calls  # noqa: F401
+
     def _loaded_manifest(self) -> dict[str, Any]:
         data = self._manifest
         if data is None:
