@@ -162,9 +162,14 @@ class Engine:
             if self._client_factory is None:
                 raise RuntimeError("this engine has no Dask client factory")
             from voxlogica.engine.outputs import register_sizes
+            from voxlogica.primitives.registry import loaded_namespaces
 
             # Only a run that computes needs Dask, and its view of image sizes.
             register_sizes()
+            # Import the libraries behind the namespaces now, once, rather than
+            # in the first worker task that needs them.
+            for namespace in loaded_namespaces():
+                namespace.preload()
             self._client = self._client_factory()
         return self._client
 
@@ -407,18 +412,21 @@ class Engine:
                     for element_id, element_plan in self.elements(node_id, plan)
                 ]
                 continue
-            if not facts.is_volatile and self.store.contains(node_id):
-                if node_id == root:
-                    try:
-                        local[node_id] = self.store.get(node_id)
-                        self.report.loaded += 1
-                        self._skipped_inputs(node_id, node)
-                        continue
-                    except KeyError:
-                        pass  # unreadable payload: recompute below
+            if not facts.is_volatile and node_id == root:
+                # A value this process wants: read it here, without Dask.
+                try:
+                    value = self.store.get(node_id)
+                except KeyError:
+                    pass  # not stored, or unreadable: compute below
                 else:
-                    self._remember(node_id, plan, self._load(node_id), local)
+                    local[node_id] = value
+                    self.report.loaded += 1
+                    self._remember_if_small(node_id, value)
+                    self._skipped_inputs(node_id, node)
                     continue
+            elif not facts.is_volatile and self.store.contains(node_id):
+                self._remember(node_id, plan, self._load(node_id), local)
+                continue
             if not isinstance(node, Operation):
                 persist = root_persist if node_id == root else PERSIST_AUTO
                 handle = self._evaluate_over_sequence(node_id, node, plan, persist)
@@ -655,9 +663,7 @@ class Engine:
         return value
 
     def _remember_if_small(self, node_id: NodeId, value) -> None:
-        from dask.sizeof import sizeof
-
-        if sizeof(value) <= _SMALL_VALUE_BYTES:
+        if _is_small(value):
             self._recent[node_id] = value
             if len(self._recent) > _RECENT_VALUES:
                 self._recent.popitem(last=False)
@@ -702,6 +708,15 @@ def _flatten_pairs(value):
 def _reorder(pending_entry):
     element_id, element_plan, handle = pending_entry
     return handle, element_id, element_plan
+
+
+def _is_small(value) -> bool:
+    """True for scalars and short tuples of scalars, without importing dask."""
+    if isinstance(value, bool | int | float | str):
+        return len(value) < _SMALL_VALUE_BYTES if isinstance(value, str) else True
+    if isinstance(value, tuple | list) and len(value) <= 64:
+        return all(isinstance(v, bool | int | float) for v in value)
+    return False
 
 
 def _is_future(value) -> bool:

@@ -103,6 +103,9 @@ class Namespace:
     def names(self) -> list[str]:
         return sorted(self._primitives)
 
+    def preload(self) -> None:
+        """Import what the primitives need before workers start (default: nothing)."""
+
     def add(self, primitive: Primitive) -> Primitive:
         short = primitive.name
         if short in self._primitives:
@@ -162,6 +165,11 @@ def load_namespace(name: str) -> Namespace:
     namespace = module.NAMESPACE
     _loaded[name] = namespace
     return namespace
+
+
+def loaded_namespaces() -> list[Namespace]:
+    """The namespaces imported so far in this process."""
+    return list(_loaded.values())
 
 
 def resolve(qualified_name: str) -> Primitive:

@@ -375,6 +375,9 @@ def _parser_for(mode: str) -> tuple[lark.Lark, _Builder]:
         transformer=builder,
         maybe_placeholders=True,
         start=["start", "expression_only"],
+        # Building the LALR tables takes ~45 ms; lark keeps them in a file in
+        # the temporary folder, keyed by the grammar and lark's version.
+        cache=True,
     )
     return parser, builder
 

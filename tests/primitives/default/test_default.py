@@ -16,6 +16,7 @@ NAMESPACE = load_namespace("default")
 
 EXPECTED_NAMES = {
     "+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&&", "||", "!",
+    "&", "|",
     "min", "max", "abs", "floor", "ceil", "round", "sqrt", "range",
 }  # fmt: skip
 STRING_NAMES = {

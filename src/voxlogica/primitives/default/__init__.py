@@ -390,6 +390,17 @@ def logical_or(left: Any, right: Any) -> bool:
     return a or b
 
 
+# VoxLogicA 1 programs write `&` and `|` for conjunction and disjunction; on
+# booleans they mean what `&&` and `||` mean (the spatial library redefines
+# them for images, and a user declaration shadows these).
+_primitive("&", 2, "(bool, bool) -> bool", "Logical and of two booleans (as &&).")(
+    logical_and
+)
+_primitive("|", 2, "(bool, bool) -> bool", "Logical or of two booleans (as ||).")(
+    logical_or
+)
+
+
 @_primitive("!", 1, "(bool) -> bool", "Logical negation of a boolean.")
 def logical_not(value: Any) -> bool:
     """Logical negation.
