@@ -49,6 +49,21 @@ def test_command_loop_labels(run_program):
     assert [p.name for p in report.printed] == ["v1", "v2"]
 
 
+def test_command_block_outputs_per_element(run_program, tmp_path):
+    report = run_program(
+        "for x in [1, 2] do {\n"
+        '    print concat("v", x) x * 2\n'
+        f'    save concat("{tmp_path}/out_", x, ".json") [x, x + 1]\n'
+        '    for y in [10, 20] do print concat("p", x, "_", y) x + y\n'
+        "}\n",
+        store=NullStore(),
+    )
+    assert [(p.name, p.value) for p in report.printed] == [
+        ("v1", 2), ("p1_10", 11), ("p1_20", 21), ("v2", 4), ("p2_10", 12), ("p2_20", 22),
+    ]
+    assert (tmp_path / "out_2.json").read_text().replace(" ", "").strip() == "[2,3]"
+
+
 def test_vox1_compatibility_mode(run_program):
     report = run_program(
         '// syntax: vox1\nprint "a" 1 + 2 * 3\nprint "b" 10 - 2 - 3\nprint "c" !true & false',

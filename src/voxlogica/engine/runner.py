@@ -234,15 +234,14 @@ class Engine:
             self._save_sequence(goal, values)
 
     def _emit_each(self, goal: EachGoal) -> None:
-        """One print or save per element of a command loop, as each is computed."""
-        for pair in self.stream(goal.node_id, goal.kind):
-            for target, value in _flatten_pairs(pair):
+        """The prints and saves of a command loop, element by element."""
+        for outputs in self.stream(goal.node_id, "outputs"):
+            for kind, target, value in _flatten_outputs(outputs):
                 if not isinstance(target, str):
                     raise ExecutionError(
-                        f"a {goal.kind} label must be a string, got {target!r}",
-                        goal.span,
+                        f"a {kind} label must be a string, got {target!r}", goal.span
                     )
-                if goal.kind == "print":
+                if kind == "print":
                     self._emit(PrintGoal(target, "", goal.span), value)
                 else:
                     self._emit(SaveGoal(target, "", goal.span), value)
@@ -688,21 +687,15 @@ class Engine:
             self._client = None
 
 
-def _flatten_pairs(value):
-    """[label, value] pairs of (possibly nested) command loops, in order."""
-    pending = [value]
+def _flatten_outputs(element):
+    """(kind, target, value) of a command-loop element, nested loops included."""
+    pending = [element]
     while pending:
         item = pending.pop()
-        if (
-            isinstance(item, list)
-            and len(item) == 2
-            and isinstance(item[0], str)
-        ):
-            yield item[0], item[1]
-        elif isinstance(item, list):
-            pending.extend(reversed(item))
+        if len(item) == 3 and item[0] in ("print", "save") and isinstance(item, list):
+            yield item[0], item[1], item[2]
         else:
-            yield item, None
+            pending.extend(reversed(item))
 
 
 def _reorder(pending_entry):

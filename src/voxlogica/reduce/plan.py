@@ -248,13 +248,13 @@ class SaveGoal:
 
 @dataclass(frozen=True)
 class EachGoal:
-    """``for x in xs do print …`` / ``save …``: ``node_id`` is a loop of pairs.
+    """``for x in xs do print …`` / ``save …``: ``node_id`` is a loop of outputs.
 
-    Each element of the loop is ``[label or path, value]`` (or, for nested
-    command loops, another such loop), printed or saved as it is computed.
+    Each element of the loop is a list of ``[kind, label or path, value]``
+    items (kind ``"print"`` or ``"save"``) and, for nested command loops,
+    inner loops of the same shape; they take effect as each is computed.
     """
 
-    kind: str
     node_id: NodeId
     span: Span
 

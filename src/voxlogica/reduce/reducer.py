@@ -223,8 +223,8 @@ class Reducer:
             node_id = self.reduce_expression(command.value, self.scope)
             self.plan.goals.append(SaveGoal(path, node_id, command.span))
         elif isinstance(command, ast.ForCommand):
-            node_id, kind = self._reduce_command_loop(command, self.scope)
-            self.plan.goals.append(EachGoal(kind, node_id, command.span))
+            node_id = self._reduce_command_loop(command, self.scope)
+            self.plan.goals.append(EachGoal(node_id, command.span))
         else:
             raise TypeError(f"unknown command {command!r}")
 
@@ -239,28 +239,35 @@ class Reducer:
             expression.span,
         )
 
-    def _reduce_command_loop(self, command: ast.ForCommand, scope: Scope):
-        """A loop whose elements are [label, value] pairs (or nested such loops)."""
+    def _reduce_command_loop(self, command: ast.ForCommand, scope: Scope) -> NodeId:
+        """A loop whose element lists its outputs as [kind, label or path, value].
+
+        Nested command loops contribute their own loop as an item, so one
+        element may hold outputs of inner elements too.
+        """
         sequence = self.reduce_expression(command.sequence, scope)
         level = self._loop_depth
         parameter = self.plan.parameter(level, command.span)
         inner = scope.child(self._pattern_bindings(command.variables, parameter))
         self._loop_depth += 1
         try:
-            body = command.body
-            if isinstance(body, ast.ForCommand):
-                element, kind = self._reduce_command_loop(body, inner)
-            else:
-                target = body.label if isinstance(body, ast.Print) else body.path
-                kind = "print" if isinstance(body, ast.Print) else "save"
-                pair = (
+            outputs = []
+            for body in command.body:
+                if isinstance(body, ast.ForCommand):
+                    outputs.append(self._reduce_command_loop(body, inner))
+                    continue
+                is_print = isinstance(body, ast.Print)
+                target = body.label if is_print else body.path
+                output = (
+                    self.plan.constant("print" if is_print else "save"),
                     self.reduce_expression(target, inner),
                     self.reduce_expression(body.value, inner),
                 )
-                element = self.plan.structure(Items(pair), body.span)
+                outputs.append(self.plan.structure(Items(output), body.span))
+            element = self.plan.structure(Items(tuple(outputs)), command.span)
         finally:
             self._loop_depth -= 1
-        return self.plan.loop(sequence, level, element, command.span), kind
+        return self.plan.loop(sequence, level, element, command.span)
 
     def _pattern_bindings(self, variables, parameter: NodeId) -> dict[str, Binding]:
         """Bindings of a loop's variables: the element, or the items of a tuple."""

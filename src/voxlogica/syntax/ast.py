@@ -177,11 +177,11 @@ class Save:
 
 @dataclass(frozen=True)
 class ForCommand:
-    """``for x in xs do print …`` / ``save …``: one output per element."""
+    """``for x in xs do print …`` / ``save …`` / ``{ … }``: outputs per element."""
 
     variables: tuple[str, ...]
     sequence: Expression
-    body: Print | Save | ForCommand
+    body: tuple[Print | Save | ForCommand, ...]
     span: Span
 
 

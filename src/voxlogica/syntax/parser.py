@@ -166,7 +166,14 @@ class _Builder(lark.Transformer):
 
     def for_command(self, children):
         (variables, span), sequence, body = children
-        return ast.ForCommand(variables, sequence, body, span)
+        outputs = body if isinstance(body, tuple) else (body,)
+        return ast.ForCommand(variables, sequence, outputs, span)
+
+    def command_block(self, children):
+        flat = []
+        for child in children:
+            flat.extend(child if isinstance(child, tuple) else (child,))
+        return tuple(flat)
 
     def single_variable(self, children):
         (token,) = children
