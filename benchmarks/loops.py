@@ -27,7 +27,8 @@ VOXLOGICA = [sys.executable, "-m", "voxlogica.cli.main"]
 
 NON_DEDUP = """import "simpleitk"
 let img = ReadImage("{image}")
-let data = for i in range(0,{n}) do Multiply(BinaryThreshold(img, i / 2, (i / 2) + 50, 1, 0), img)
+let data = for i in range(0,{n}) do
+    Multiply(BinaryThreshold(img, i / 2, (i / 2) + 50, 1, 0), img)
 let data2 = for j in data do MinimumMaximum(j)
 print "data2" data2
 """
@@ -71,15 +72,21 @@ def main() -> None:
         store = scratch / "store"
         program_a = ["run", "examples/loops.imgql", "--store", str(store)]
         cold = measure(VOXLOGICA + program_a)
-        rows.append(("(a) loops.imgql, cold", cold, measure(hand_written(1, 500, False))))
+        rows.append(
+            ("(a) loops.imgql, cold", cold, measure(hand_written(1, 500, False)))
+        )
         warm = measure(VOXLOGICA + program_a)
         rows.append(("(c) loops.imgql, warm rerun", warm, None))
         for n in (50, 400):
             program = scratch / f"non_dedup_{n}.imgql"
             program.write_text(NON_DEDUP.format(image=IMAGE, n=n))
             fresh_store = scratch / f"store_{n}"
-            ours = measure(VOXLOGICA + ["run", str(program), "--store", str(fresh_store)])
-            rows.append((f"(b) non-dedup N={n}", ours, measure(hand_written(0, n, True))))
+            ours = measure(
+                VOXLOGICA + ["run", str(program), "--store", str(fresh_store)]
+            )
+            rows.append(
+                (f"(b) non-dedup N={n}", ours, measure(hand_written(0, n, True)))
+            )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -97,7 +104,8 @@ def main() -> None:
     print(f"warm / cold wall:            {warm_wall / cold_wall:.2f}  (target <= 0.10)")
     print(f"peak RSS N=400 / N=50:       {peak_400 / peak_50:.2f}  (target <= 1.2)")
     print(
-        f"wall N=400 / hand-written:   {by_name['(b) non-dedup N=400'][0] / hand_400:.2f}"
+        "wall N=400 / hand-written:   "
+        f"{by_name['(b) non-dedup N=400'][0] / hand_400:.2f}"
         "  (target <= 1.3)"
     )
 

@@ -6,6 +6,7 @@ import pytest
 
 from voxlogica.engine.cluster import embedded_client
 from voxlogica.engine.runner import Engine
+from voxlogica.primitives import registry
 from voxlogica.reduce.reducer import Reducer
 from voxlogica.store import ResultStore
 
@@ -40,3 +41,22 @@ def run_program(tmp_path, dask_client):
         return report
 
     return run
+
+
+@pytest.fixture
+def counting_namespace(monkeypatch):
+    """A namespace whose one primitive counts its calls.
+
+    The embedded workers are threads of this process, so a list sees them all.
+    """
+    namespace = registry.Namespace("counting")
+    calls = []
+
+    @namespace.primitive("tick", arity=1, description="count a call")
+    def tick(value):
+        calls.append(value)
+        return value * 2
+
+    monkeypatch.setitem(registry.NAMESPACE_MODULES, "counting", "tests.unused")
+    monkeypatch.setitem(registry._loaded, "counting", namespace)
+    return calls

@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from tests.conftest import CHRIS_T1, REPOSITORY
 
 
@@ -84,9 +83,11 @@ def test_json_output(program, tmp_path):
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["error"] == ""
-    assert document["print"][0] == {"name": "range", "vltype": "sequence", "value": [0.0, 255.0]} or (
-        document["print"][0]["value"] == [0.0, 255.0]
-    )
+    assert document["print"][0] == {
+        "name": "range",
+        "vltype": "sequence",
+        "value": [0.0, 255.0],
+    } or (document["print"][0]["value"] == [0.0, 255.0])
     assert document["print"][1]["value"] is True
     (layer,) = document["layers"]
     assert layer["path"] == str(output)
@@ -105,8 +106,13 @@ def test_task_graph_exports_are_stable_and_dependency_first(program, tmp_path):
         graph = tmp_path / f"plan{index}.json"
         dot = tmp_path / f"plan{index}.dot"
         result = voxlogica(
-            "run", path, "--no-execute",
-            "--save-task-graph-as-json", graph, "--save-task-graph-as-dot", dot,
+            "run",
+            path,
+            "--no-execute",
+            "--save-task-graph-as-json",
+            graph,
+            "--save-task-graph-as-dot",
+            dot,
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout == ""

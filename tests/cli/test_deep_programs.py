@@ -4,7 +4,6 @@ import subprocess
 import sys
 
 import pytest
-
 from tests.conftest import REPOSITORY
 
 
@@ -63,7 +62,7 @@ def test_deep_programs_run(tmp_path, name, source, expected):
 
 def test_top_level_self_reference_is_an_error_not_a_hang(tmp_path):
     path = tmp_path / "self.imgql"
-    path.write_text("let a = a + 1\nprint \"a\" a\n")
+    path.write_text('let a = a + 1\nprint "a" a\n')
     result = run(path)
     assert result.returncode == 2
     assert "refers to itself" in result.stderr
@@ -71,5 +70,5 @@ def test_top_level_self_reference_is_an_error_not_a_hang(tmp_path):
 
 def test_self_reference_sees_the_earlier_binding(tmp_path):
     path = tmp_path / "rebind.imgql"
-    path.write_text("let a = 1\nlet a = a + 1\nprint \"a\" a\n")
+    path.write_text('let a = 1\nlet a = a + 1\nprint "a" a\n')
     assert run(path).stdout == "a=2\n"

@@ -5,9 +5,8 @@ import shutil
 import numpy as np
 import pytest
 import SimpleITK as sitk
-
 from tests.conftest import CHRIS_T1
-from voxlogica.primitives import registry
+
 from voxlogica.store import NullStore, ResultStore
 
 PROGRAM_A = """
@@ -72,22 +71,6 @@ def test_changed_input_file_invalidates(run_program, tmp_path):
     assert second.computed > 0
     assert second.printed[0].value[0] == expected_min_max(image_path)
     assert second.printed[0].value != first.printed[0].value
-
-
-@pytest.fixture
-def counting_namespace(monkeypatch):
-    """A namespace whose one primitive counts its calls (embedded workers are threads)."""
-    namespace = registry.Namespace("counting")
-    calls = []
-
-    @namespace.primitive("tick", arity=1, description="count a call")
-    def tick(value):
-        calls.append(value)
-        return value * 2
-
-    monkeypatch.setitem(registry.NAMESPACE_MODULES, "counting", "tests.unused")
-    monkeypatch.setitem(registry._loaded, "counting", namespace)
-    return calls
 
 
 def test_each_dependent_element_runs_once(run_program, counting_namespace):
@@ -160,8 +143,13 @@ def test_distributed_cluster_gives_the_same_results(run_program, tmp_path):
         'print "sum" for i in range(0, 4) do i * i + 1\n'
     )
     embedded = run_program(source, store=NullStore())
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as cluster, Client(cluster) as client:
-        remote = run_program(source, store=ResultStore(tmp_path / "shared"), client=client)
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        remote = run_program(
+            source, store=ResultStore(tmp_path / "shared"), client=client
+        )
     assert [p.value for p in remote.printed] == [p.value for p in embedded.printed]

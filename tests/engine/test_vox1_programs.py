@@ -2,8 +2,8 @@
 
 import numpy as np
 import SimpleITK as sitk
-
 from tests.conftest import CHRIS_T1
+
 from voxlogica.store import NullStore
 
 

@@ -4,7 +4,6 @@ import json
 
 import pytest
 
-from tests.engine.test_run import counting_namespace  # noqa: F401 - fixture
 from voxlogica.store import NullStore
 
 GOLDEN = [
@@ -16,26 +15,73 @@ GOLDEN = [
     ("user operator level", 'let *?(a, b) = a - b\nprint "a" 1 + 10 *? 4', [7]),
     ("zero-argument function", 'let f() = 42\nprint "a" f()', [42]),
     ("let in", 'print "a" let x = 3 in let y = x * x in y + x', [12]),
-    ("lexical scoping", "let k = 1\nlet f(x) = x + k\nlet k = 100\nprint \"a\" f(1)", [2]),
-    ("strings", 'print "a" concat("ab", 1, true)\nprint "b" "x" + "y"', ["ab1true", "xy"]),
+    (
+        "lexical scoping",
+        'let k = 1\nlet f(x) = x + k\nlet k = 100\nprint "a" f(1)',
+        [2],
+    ),
+    (
+        "strings",
+        'print "a" concat("ab", 1, true)\nprint "b" "x" + "y"',
+        ["ab1true", "xy"],
+    ),
     ("format", 'print "a" format("{} of {:.1f}", 3, 2.25)', ["3 of 2.2"]),
-    ("paths", 'print "a" stem("d/case_01_flair.nii.gz")\nprint "b" join_path("a", "b")', ["case_01_flair", "a/b"]),
-    ("array and index", 'let xs = [10, 20, 30]\nprint "a" xs[2]\nprint "b" xs', [30, [10, 20, 30]]),
-    ("slices", 'let xs = [1, 2, 3, 4]\nprint "a" xs[1:3]\nprint "b" xs[:2]\nprint "c" xs[2:]\nprint "d" xs[:]',
-     [[2, 3], [1, 2], [3, 4], [1, 2, 3, 4]]),
+    (
+        "paths",
+        'print "a" stem("d/case_01_flair.nii.gz")\nprint "b" join_path("a", "b")',
+        ["case_01_flair", "a/b"],
+    ),
+    (
+        "array and index",
+        'let xs = [10, 20, 30]\nprint "a" xs[2]\nprint "b" xs',
+        [30, [10, 20, 30]],
+    ),
+    (
+        "slices",
+        "let xs = [1, 2, 3, 4]\n"
+        'print "a" xs[1:3]\nprint "b" xs[:2]\nprint "c" xs[2:]\nprint "d" xs[:]',
+        [[2, 3], [1, 2], [3, 4], [1, 2, 3, 4]],
+    ),
     ("for over range", 'print "a" for i in range(1, 4) do i * i', [[1, 4, 9]]),
-    ("nested for", 'print "a" for i in range(0, 2) do for j in range(0, 2) do i * 10 + j',
-     [[[0, 1], [10, 11]]]),
+    (
+        "nested for",
+        'print "a" for i in range(0, 2) do for j in range(0, 2) do i * 10 + j',
+        [[[0, 1], [10, 11]]],
+    ),
     ("filter", 'print "a" filter x in range(0, 10) do x % 3 == 0', [[0, 3, 6, 9]]),
     ("fold with initial", 'print "a" fold + 100 [1, 2, 3]', [106]),
-    ("fold without initial", 'print "a" fold max [3, 9, 2]\nprint "b" fold - [10, 1, 2]', [9, 7]),
-    ("fold with a named function", 'let f(acc, x) = acc * 10 + x\nprint "a" fold f 0 [1, 2, 3]', [123]),
+    (
+        "fold without initial",
+        'print "a" fold max [3, 9, 2]\nprint "b" fold - [10, 1, 2]',
+        [9, 7],
+    ),
+    (
+        "fold with a named function",
+        'let f(acc, x) = acc * 10 + x\nprint "a" fold f 0 [1, 2, 3]',
+        [123],
+    ),
     ("map", 'let sq(x) = x * x\nprint "a" map(sq, [1, 2, 3])', [[1, 4, 9]]),
-    ("length and argmax", 'print "a" length(range(0, 1000000))\nprint "b" argmax([3, 9, 2, 9])', [1000000, 1]),
-    ("subsequence", 'print "a" subsequence(for i in range(0, 100) do i * 2, 3, 6)', [[6, 8, 10]]),
-    ("enumerate", 'print "a" for (i, x) in enumerate(["a", "b"]) do concat(i, x)', [["0a", "1b"]]),
+    (
+        "length and argmax",
+        'print "a" length(range(0, 1000000))\nprint "b" argmax([3, 9, 2, 9])',
+        [1000000, 1],
+    ),
+    (
+        "subsequence",
+        'print "a" subsequence(for i in range(0, 100) do i * 2, 3, 6)',
+        [[6, 8, 10]],
+    ),
+    (
+        "enumerate",
+        'print "a" for (i, x) in enumerate(["a", "b"]) do concat(i, x)',
+        [["0a", "1b"]],
+    ),
     ("zip", 'print "a" for (a, b) in zip([1, 2], [10, 20]) do a + b', [[11, 22]]),
-    ("index of a long loop", 'print "a" (for i in range(0, 1000000) do i * i)[999]', [998001]),
+    (
+        "index of a long loop",
+        'print "a" (for i in range(0, 1000000) do i * i)[999]',
+        [998001],
+    ),
     ("command loop", 'for x in [1, 2] do print concat("v", x) x * 2', [2, 4]),
 ]
 
@@ -47,7 +93,9 @@ def test_golden_program(run_program, title, source, expected):
 
 
 def test_command_loop_labels(run_program):
-    report = run_program('for x in [1, 2] do print concat("v", x) x * 2', store=NullStore())
+    report = run_program(
+        'for x in [1, 2] do print concat("v", x) x * 2', store=NullStore()
+    )
     assert [p.name for p in report.printed] == ["v1", "v2"]
 
 
@@ -61,14 +109,20 @@ def test_command_block_outputs_per_element(run_program, tmp_path):
         store=NullStore(),
     )
     assert [(p.name, p.value) for p in report.printed] == [
-        ("v1", 2), ("p1_10", 11), ("p1_20", 21), ("v2", 4), ("p2_10", 12), ("p2_20", 22),
+        ("v1", 2),
+        ("p1_10", 11),
+        ("p1_20", 21),
+        ("v2", 4),
+        ("p2_10", 12),
+        ("p2_20", 22),
     ]
     assert json.loads((tmp_path / "out_2.json").read_text()) == [2, 3]
 
 
 def test_vox1_compatibility_mode(run_program):
     report = run_program(
-        '// syntax: vox1\nprint "a" 1 + 2 * 3\nprint "b" 10 - 2 - 3\nprint "c" !true & false',
+        "// syntax: vox1\n"
+        'print "a" 1 + 2 * 3\nprint "b" 10 - 2 - 3\nprint "c" !true & false',
         store=NullStore(),
     )
     assert [p.value for p in report.printed] == [7, 11, True]
@@ -89,7 +143,10 @@ def test_vox1_compatibility_mode(run_program):
     ],
 )
 def test_sequences_compute_only_what_is_asked(
-    run_program, counting_namespace, expression, expected_calls  # noqa: F811
+    run_program,
+    counting_namespace,
+    expression,
+    expected_calls,
 ):
     run_program(f'import "counting"\nprint "x" {expression}', store=NullStore())
     assert sorted(counting_namespace) == expected_calls

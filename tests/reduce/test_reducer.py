@@ -77,9 +77,9 @@ def test_file_digest_is_part_of_the_id(tmp_path):
 def test_ids_are_identical_across_processes():
     code = (
         "from voxlogica.reduce.reducer import Reducer\n"
-        "plan = Reducer().reduce_text('import \"simpleitk\"\\n"
-        "let img = ReadImage(\"examples/data/chris_t1.nii.gz\")\\n"
-        "print \"x\" for i in range(1, 5) do Multiply(img, i)')\n"
+        'plan = Reducer().reduce_text(\'import "simpleitk"\\n'
+        'let img = ReadImage("examples/data/chris_t1.nii.gz")\\n'
+        'print "x" for i in range(1, 5) do Multiply(img, i)\')\n'
         "print(plan.goals[0].node_id)\n"
     )
     outputs = {
@@ -92,9 +92,7 @@ def test_ids_are_identical_across_processes():
 
 
 def test_lexical_scoping():
-    plan = reduce(
-        "let k = 1\nlet f(x) = x + k\nlet k = 100\nprint \"x\" f(1)"
-    )
+    plan = reduce('let k = 1\nlet f(x) = x + k\nlet k = 100\nprint "x" f(1)')
     assert goal_node(plan) == Constant(2)
 
 

@@ -37,7 +37,7 @@ def printed(source, syntax=None):
         ("5 +? 8 * 2", ("+?", 5, ("*", 8, 2))),
         ("x .<= y +. 1", (".<=", "x", ("+.", "y", 1))),
         ("f()", ("f",)),
-        ("simpleitk.ReadImage(\"a\")", ("simpleitk.ReadImage", "'a'")),
+        ('simpleitk.ReadImage("a")', ("simpleitk.ReadImage", "'a'")),
     ],
 )
 def test_standard_precedence(source, expected):
@@ -82,8 +82,15 @@ def test_commands():
     )
     kinds = [type(c).__name__ for c in program.commands]
     assert kinds == [
-        "Import", "Declaration", "Declaration", "Declaration", "Declaration",
-        "Declaration", "Declaration", "Print", "Save",
+        "Import",
+        "Declaration",
+        "Declaration",
+        "Declaration",
+        "Declaration",
+        "Declaration",
+        "Declaration",
+        "Print",
+        "Save",
     ]
     assert program.commands[3].parameters == ("a", "b")
     assert program.commands[5].parameters == ()
@@ -92,7 +99,9 @@ def test_commands():
 
 
 def test_let_in_and_for():
-    value = parse('print "x" for i in range(1, 3) do let y = i in y * 2').commands[0].value
+    value = (
+        parse('print "x" for i in range(1, 3) do let y = i in y * 2').commands[0].value
+    )
     assert isinstance(value, ast.ForLoop)
     assert value.variables == ("i",)
     assert isinstance(value.body, ast.LetIn)

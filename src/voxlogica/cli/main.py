@@ -42,9 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--save-task-graph-as-json", type=Path, metavar="FILE")
     run.add_argument("--save-task-graph-as-dot", type=Path, metavar="FILE")
     run.add_argument("--workers", type=int, metavar="N", help="worker threads")
-    run.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler")
+    run.add_argument(
+        "--scheduler", metavar="ADDRESS", help="dask.distributed scheduler"
+    )
     run.add_argument("--store", type=Path, metavar="DIR", help="result store folder")
-    run.add_argument("--no-cache", action="store_true", help="neither read nor write the store")
+    run.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the store"
+    )
     run.add_argument(
         "--delete-cache", action="store_true", help="empty the store before running"
     )
@@ -183,8 +187,8 @@ def _open_store(arguments):
 
 def _run(arguments, plan) -> int:
     from voxlogica.engine.cluster import client_factory
-    from voxlogica.reduce.export import plan_to_dot, plan_to_json
     from voxlogica.engine.runner import Engine
+    from voxlogica.reduce.export import plan_to_dot, plan_to_json
 
     if arguments.save_task_graph_as_json:
         arguments.save_task_graph_as_json.write_text(

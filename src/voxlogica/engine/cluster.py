@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 
-
 _DISTRIBUTED_LOGGERS = (
     "distributed",
     "distributed.core",

@@ -57,15 +57,15 @@ from voxlogica.reduce.plan import (
     Index,
     Items,
     Loop,
-    Slice,
-    Zip,
-    children_of,
     NodeId,
     Operation,
     Parameter,
     Plan,
     PrintGoal,
     SaveGoal,
+    Slice,
+    Zip,
+    children_of,
     is_lazy_source,
 )
 
@@ -200,7 +200,9 @@ class Engine:
         from voxlogica.engine.outputs import save_value, summarize, vltype_of
 
         if isinstance(goal, PrintGoal):
-            printed = PrintedValue(goal.label, vltype_of(value), summarize(value), value)
+            printed = PrintedValue(
+                goal.label, vltype_of(value), summarize(value), value
+            )
             self.report.printed.append(printed)
             if self.on_print is not None:
                 self.on_print(printed)
@@ -226,7 +228,9 @@ class Engine:
         element_type = types.pop() if len(types) == 1 else "value"
         vltype = f"sequence of {element_type}" if values else "sequence"
         if isinstance(goal, PrintGoal):
-            printed = PrintedValue(goal.label, vltype, "[" + ", ".join(texts) + "]", values)
+            printed = PrintedValue(
+                goal.label, vltype, "[" + ", ".join(texts) + "]", values
+            )
             self.report.printed.append(printed)
             if self.on_print is not None:
                 self.on_print(printed)
@@ -282,7 +286,9 @@ class Engine:
 
             self.store.put(sequence_id, SequenceRecord(tuple(element_ids)))
 
-    def elements(self, sequence_id: NodeId, plan: Plan) -> Iterator[tuple[NodeId, Plan]]:
+    def elements(
+        self, sequence_id: NodeId, plan: Plan
+    ) -> Iterator[tuple[NodeId, Plan]]:
         """Yield (element id, plan holding its nodes) for each element, lazily."""
         node = plan.node(sequence_id)
         if isinstance(node, Loop):
@@ -297,8 +303,16 @@ class Engine:
                 yield item, plan
             return
         if isinstance(node, Slice):
-            start = 0 if node.start is None else self._integer(node.start, plan, "a slice bound")
-            stop = None if node.stop is None else self._integer(node.stop, plan, "a slice bound")
+            start = (
+                0
+                if node.start is None
+                else self._integer(node.start, plan, "a slice bound")
+            )
+            stop = (
+                None
+                if node.stop is None
+                else self._integer(node.stop, plan, "a slice bound")
+            )
             yield from itertools.islice(self.elements(node.sequence, plan), start, stop)
             return
         if isinstance(node, Filter):
@@ -356,7 +370,9 @@ class Engine:
                     raise ExecutionError(
                         f"{node.primitive}: {error}", plan.fact(sequence_id).span
                     ) from None
-        value = self._result(self._handle(sequence_id, plan, PERSIST_AUTO), sequence_id, plan)
+        value = self._result(
+            self._handle(sequence_id, plan, PERSIST_AUTO), sequence_id, plan
+        )
         if not isinstance(value, list | tuple | range):
             raise ExecutionError(
                 f"a loop needs a sequence, got {type(value).__name__}",
@@ -482,8 +498,10 @@ class Engine:
 
     def _integer(self, node_id: NodeId, plan: Plan, what: str) -> int:
         value = self._result(self._handle(node_id, plan, PERSIST_AUTO), node_id, plan)
-        if isinstance(value, bool) or not isinstance(value, int | float) or (
-            value != int(value) or value < 0
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (value != int(value) or value < 0)
         ):
             raise ExecutionError(
                 f"{what} must be a non-negative integer, got {value!r}",

@@ -84,7 +84,7 @@ def compute_node(
 
 
 def load_node(store_root: str, node_id: str) -> Any:
-    """Read a stored result; a missing one raises ``KeyError`` (the client recomputes)."""
+    """Read a stored result; a missing one raises ``KeyError``."""
     return _store(store_root).get(node_id)
 
 

@@ -30,7 +30,9 @@ def _describe(plan: Plan, node_id: str) -> dict[str, Any]:
     elif isinstance(node, Parameter):
         entry.update(kind="parameter", level=node.level)
     elif isinstance(node, Loop):
-        entry.update(kind="for", sequence=node.sequence, level=node.level, body=node.body)
+        entry.update(
+            kind="for", sequence=node.sequence, level=node.level, body=node.body
+        )
     facts = plan.fact(node_id)
     if facts.is_volatile:
         entry["volatile"] = True
@@ -61,7 +63,11 @@ def plan_to_dot(plan: Plan) -> str:
     for node_id in plan.reachable(roots):
         node = plan.node(node_id)
         if isinstance(node, Constant):
-            label = json.dumps(node.value) if isinstance(node.value, str) else repr(node.value)
+            label = (
+                json.dumps(node.value)
+                if isinstance(node.value, str)
+                else repr(node.value)
+            )
         elif isinstance(node, Operation):
             label = node.primitive
         elif isinstance(node, Parameter):

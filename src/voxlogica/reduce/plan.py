@@ -280,9 +280,7 @@ class Plan:
     """
 
     def __init__(self, parent: Plan | None = None, *others: Plan):
-        self.parents: tuple[Plan, ...] = (
-            (parent, *others) if parent is not None else ()
-        )
+        self.parents: tuple[Plan, ...] = (parent, *others) if parent is not None else ()
         self.nodes: dict[NodeId, Node] = {}
         self.facts: dict[NodeId, NodeFacts] = {}
         self.primitives: dict[str, Primitive] = (
@@ -345,8 +343,10 @@ class Plan:
             if folded is not None:
                 return folded
         templates = {getattr(node, name) for name in _BINDERS.get(type(node), ())}
-        bound = {node.level, node.level + 1} if isinstance(node, Fold) else (
-            {node.level} if templates else set()
+        bound = (
+            {node.level, node.level + 1}
+            if isinstance(node, Fold)
+            else ({node.level} if templates else set())
         )
         free: frozenset[int] = frozenset()
         volatile = False

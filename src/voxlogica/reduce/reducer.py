@@ -50,7 +50,9 @@ from voxlogica.syntax.parser import parse
 #: Where ``import "file.imgql"`` looks after the importing file's folder.
 SEARCH_PATH_VARIABLE = "VOXLOGICA_PATH"
 #: Sequence functions evaluated lazily by the engine (a user binding shadows them).
-SEQUENCE_BUILTINS = frozenset({"map", "length", "argmax", "subsequence", "enumerate", "zip"})
+SEQUENCE_BUILTINS = frozenset(
+    {"map", "length", "argmax", "subsequence", "enumerate", "zip"}
+)
 _LIBRARY_FOLDERS = (Path(__file__).resolve().parent.parent / "primitives" / "vox1",)
 
 
@@ -362,7 +364,10 @@ class Reducer:
             )
         if isinstance(expression, ast.LetIn):
             declaration = ast.Declaration(
-                expression.name, expression.parameters, expression.value, expression.span
+                expression.name,
+                expression.parameters,
+                expression.value,
+                expression.span,
             )
             inner = scope.child({expression.name: self._declare(declaration, scope)})
             return self.reduce_expression(expression.body, inner)
@@ -416,7 +421,9 @@ class Reducer:
     def _reduce_fold(self, fold: ast.Fold, scope: Scope) -> NodeId:
         sequence = self.reduce_expression(fold.sequence, scope)
         initial = (
-            None if fold.initial is None else self.reduce_expression(fold.initial, scope)
+            None
+            if fold.initial is None
+            else self.reduce_expression(fold.initial, scope)
         )
         level = self._loop_depth
         accumulator = self.plan.parameter(level, fold.span)
@@ -452,7 +459,13 @@ class Reducer:
 
     def _reduce_sequence_builtin(self, name, arguments, scope: Scope, span: Span):
         """Functions over sequences that the engine evaluates lazily itself."""
-        expected = {"map": 2, "length": 1, "argmax": 1, "subsequence": 3, "enumerate": 1}
+        expected = {
+            "map": 2,
+            "length": 1,
+            "argmax": 1,
+            "subsequence": 3,
+            "enumerate": 1,
+        }
         if name in expected and len(arguments) != expected[name]:
             raise ProgramError(
                 f"{name} takes {expected[name]} argument(s), given {len(arguments)}",
@@ -492,7 +505,9 @@ class Reducer:
         }
         if name not in values:
             known = ", ".join(sorted(values))
-            raise ProgramError(f"unknown program variable {name!r} (known: {known})", span)
+            raise ProgramError(
+                f"unknown program variable {name!r} (known: {known})", span
+            )
         return self.plan.constant(values[name], span)
 
     def _reduce_call(self, name, arguments, scope: Scope, span: Span) -> NodeId:
@@ -535,7 +550,10 @@ class Reducer:
         if found is not None:
             return found
         inner = binding.closure.child(
-            {p: ValueBinding(a) for p, a in zip(binding.parameters, argument_ids)}
+            {
+                p: ValueBinding(a)
+                for p, a in zip(binding.parameters, argument_ids, strict=True)
+            }
         )
         node_id = self.reduce_expression(binding.body, inner)
         self._memo[key] = node_id
@@ -603,11 +621,15 @@ class Reducer:
         while pending:
             expression, local = pending.pop()
             if isinstance(expression, ast.Name | ast.Call):
-                name = expression.name if isinstance(expression, ast.Name) else (
-                    expression.function
+                name = (
+                    expression.name
+                    if isinstance(expression, ast.Name)
+                    else (expression.function)
                 )
-                if name == binding.name and name not in local and (
-                    binding.closure.lookup(name) is None
+                if (
+                    name == binding.name
+                    and name not in local
+                    and (binding.closure.lookup(name) is None)
                 ):
                     raise ProgramError(
                         f"{name!r} refers to itself: a function can only use names "

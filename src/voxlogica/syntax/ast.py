@@ -141,7 +141,7 @@ Expression = (
 
 @dataclass(frozen=True)
 class Declaration:
-    """``let name = body`` or ``let name(p, q) = body`` (``parameters`` None or a tuple)."""
+    """``let name = body`` (``parameters`` None) or ``let name(p, q) = body``."""
 
     name: str
     parameters: tuple[str, ...] | None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import lark
@@ -58,8 +58,18 @@ DEFAULT_LEVEL = 4
 SYNTAX_MODES = ("standard", "vox1")
 KEYWORDS = frozenset(
     {
-        "let", "in", "for", "do", "filter", "fold", "import", "print", "save",
-        "load", "true", "false",
+        "let",
+        "in",
+        "for",
+        "do",
+        "filter",
+        "fold",
+        "import",
+        "print",
+        "save",
+        "load",
+        "true",
+        "false",
     }
 )
 _DIRECTIVE = re.compile(r"\A\s*//\s*syntax\s*:\s*(\w+)")
@@ -344,7 +354,7 @@ def _group_vox1(operands, operators, span_of):
     return result
 
 
-@lru_cache(maxsize=None)
+@cache
 def _grammar() -> str:
     return resources.files("voxlogica.syntax").joinpath("imgql.lark").read_text()
 
@@ -371,7 +381,7 @@ def _describe_expected(expected) -> str:
     return "; expected " + ", ".join(names)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parser_for(mode: str) -> tuple[lark.Lark, _Builder]:
     """One LALR parser per syntax mode; building the tables is the slow part."""
     builder = _Builder("<input>", mode)
