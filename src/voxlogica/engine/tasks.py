@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from voxlogica.engine.outputs import register_sizes
 from voxlogica.primitives.registry import resolve
 
 #: Persist every result (goals and the elements of goal sequences).
@@ -65,6 +66,9 @@ def compute_node(
     *arguments: Any,
 ) -> Any:
     """Run ``primitive_name(*arguments)`` for ``node_id`` and maybe persist it."""
+    # Workers of a remote cluster run this in their own processes: teach
+    # their Dask the real size of images too (idempotent and cheap).
+    register_sizes()
     primitive = resolve(primitive_name)
     started = time.perf_counter()
     try:
