@@ -150,3 +150,27 @@ def test_sequences_compute_only_what_is_asked(
 ):
     run_program(f'import "counting"\nprint "x" {expression}', store=NullStore())
     assert sorted(counting_namespace) == expected_calls
+
+
+def test_goals_take_effect_in_program_order(run_program, counting_namespace):
+    report = run_program(
+        'import "counting"\n'
+        'print "first" tick(1)\n'
+        'for x in [2, 3] do print "loop" tick(x)\n'
+        'print "last" tick(4)\n'
+        'let name = "named"\n'
+        'for (label, v) in [["a", 1], ["b", 2]] do print label v\n'
+        "print name 5\n",
+        store=NullStore(),
+    )
+    assert [p.name for p in report.printed] == [
+        "first",
+        "loop",
+        "loop",
+        "last",
+        "a",
+        "b",
+        "named",
+    ]
+    # The plain goal after the loop ran after it, not before.
+    assert counting_namespace == [1, 2, 3, 4]

@@ -176,14 +176,19 @@ class Engine:
     def run(self) -> RunReport:
         """Evaluate every goal, in program order, and return the report."""
         goals = self.plan.goals
-        # Submit every non-sequence goal first so they all run in parallel
-        # while sequences stream.
-        handles = {
-            index: self._handle(goal.node_id, self.plan, PERSIST_ALWAYS)
-            for index, goal in enumerate(goals)
-            if not self.plan.fact(goal.node_id).is_sequence
-        }
+        handles: dict[int, Any] = {}
         for index, goal in enumerate(goals):
+            if index not in handles and not self._is_streamed(goal):
+                # Submit this goal and the plain goals right after it together,
+                # so they run in parallel; a streamed goal (a loop) waits for
+                # its turn, which keeps effects in program order and never
+                # runs a later loop while an earlier one streams.
+                for later in range(index, len(goals)):
+                    if self._is_streamed(goals[later]):
+                        break
+                    handles[later] = self._handle(
+                        goals[later].node_id, self.plan, PERSIST_ALWAYS
+                    )
             if index in handles:
                 value = self._result(handles.pop(index), goal.node_id, self.plan)
                 self._emit(goal, value)
@@ -195,6 +200,9 @@ class Engine:
         return self.report
 
     # -- goals
+
+    def _is_streamed(self, goal) -> bool:
+        return isinstance(goal, EachGoal) or self.plan.fact(goal.node_id).is_sequence
 
     def _emit(self, goal, value) -> None:
         from voxlogica.engine.outputs import save_value, summarize, vltype_of
@@ -420,12 +428,18 @@ class Engine:
                 self._skipped_inputs(node_id, node)
                 continue
             if facts.is_sequence:
-                # A primitive (or a printed pair) wants the whole sequence.
                 persist = root_persist if node_id == root else PERSIST_AUTO
-                local[node_id] = [
-                    self._handle(element_id, element_plan, persist)
-                    for element_id, element_plan in self.elements(node_id, plan)
-                ]
+                if node_id == root:
+                    # A small structure the caller takes apart (a command
+                    # loop's outputs): hand over its elements' handles.
+                    local[node_id] = [
+                        self._handle(element_id, element_plan, persist)
+                        for element_id, element_plan in self.elements(node_id, plan)
+                    ]
+                else:
+                    # A primitive wants the whole sequence as one list: compute
+                    # the elements with the usual window, not all at once.
+                    local[node_id] = list(self._values(node_id, plan, persist))
                 continue
             if not facts.is_volatile and node_id == root:
                 # A value this process wants: read it here, without Dask.
@@ -522,11 +536,13 @@ class Engine:
             raise ExecutionError("argmax of an empty sequence", span)
         return best_position
 
-    def _values(self, sequence_id: NodeId, plan: Plan) -> Iterator[Any]:
+    def _values(
+        self, sequence_id: NodeId, plan: Plan, persist: str = PERSIST_AUTO
+    ) -> Iterator[Any]:
         """Element values in order, ``window`` in flight (no store record)."""
         pending: deque = deque()
         for element_id, element_plan in self.elements(sequence_id, plan):
-            handle = self._handle(element_id, element_plan, PERSIST_AUTO)
+            handle = self._handle(element_id, element_plan, persist)
             pending.append((handle, element_id, element_plan))
             while len(pending) >= self.window:
                 yield self._result(*pending.popleft())
