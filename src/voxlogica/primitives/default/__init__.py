@@ -539,7 +539,7 @@ def square_root(value: Any) -> float:
 @_primitive(
     "range",
     (1, 2),
-    "(number) -> sequence | (number, number) -> sequence",
+    "(number) -> sequence of number | (number, number) -> sequence of number",
     "Integers from start (default 0) up to, not including, stop.",
     returns_sequence=True,
 )

@@ -697,8 +697,9 @@ def contains(text: Any, part: Any) -> bool:
     "dir",
     arity=(1, 4),
     signature=(
-        "(string) -> sequence | (string, string) -> sequence | "
-        "(string, string, bool) -> sequence | (string, string, bool, bool) -> sequence"
+        "(string) -> sequence of string | (string, string) -> sequence of string | "
+        "(string, string, bool) -> sequence of string | "
+        "(string, string, bool, bool) -> sequence of string"
     ),
     description="The files under a folder that match a glob pattern, sorted.",
     # Reads the disk: recomputed on every run, never folded nor stored.

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,67 @@ logger = logging.getLogger(__name__)
 
 
 NAMESPACE = Namespace("vox1")
+
+
+def lifted_signature(
+    name: str,
+    kinds: Sequence[str],
+    result: str,
+    written: Sequence[bool],
+    *,
+    form: str = "call",
+) -> str:
+    """The signature of a :func:`pointwise` primitive, one overload per operand mix.
+
+    Parameters
+    ----------
+    name : str
+        The primitive's name, which the overloads are written around.
+    kinds : sequence of str
+        Per operand, ``"number"`` or ``"bool"``: an operand is an image of
+        that kind or a plain value of it.
+    result : str
+        Kind of the result: a ``result`` image if some operand is an image,
+        else a plain ``result``.
+    written : sequence of bool
+        Which operands are images in the overload VoxLogicA 1 documents; it
+        comes first, the all-scalar overload last.
+    form : {"call", "infix", "prefix"}
+        ``and(bool image, bool)``, ``number image +. number`` or
+        ``- number image``.
+
+    Returns
+    -------
+    str
+        The overloads separated by `` | ``, as ``voxlogica.reduce.types`` reads
+        them.
+
+    Examples
+    --------
+    >>> lifted_signature("not", ("bool",), "bool", (True,))
+    'not(bool image) -> bool image | not(bool) -> bool'
+    """
+    documented = tuple(written)
+    mixes = [documented] + [
+        mix
+        for mix in itertools.product((True, False), repeat=len(kinds))
+        if mix != documented
+    ]
+    overloads = []
+    for mix in mixes:
+        operands = [
+            f"{kind} image" if is_image else kind
+            for kind, is_image in zip(kinds, mix, strict=True)
+        ]
+        returns = f"{result} image" if any(mix) else result
+        if form == "infix":
+            left = f"{operands[0]} {name} {operands[1]}"
+        elif form == "prefix":
+            left = f"{name} {operands[0]}"
+        else:
+            left = f"{name}({', '.join(operands)})"
+        overloads.append(f"{left} -> {returns}")
+    return " | ".join(overloads)
 
 
 def image_primitive(

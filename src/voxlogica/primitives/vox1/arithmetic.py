@@ -30,6 +30,7 @@ import SimpleITK as sitk
 from voxlogica.primitives.vox1._lifting import (
     NAMESPACE,
     image_primitive,
+    lifted_signature,
     pointwise,
     require_number,
 )
@@ -56,7 +57,9 @@ def _register_threshold(name: str, compute: Any, meaning: str) -> Any:
         name,
         arity=2,
         description=meaning,
-        signature=f"number {name} number image -> bool image",
+        signature=lifted_signature(
+            name, ("number", "number"), "bool", (False, True), form="infix"
+        ),
     )
     def threshold(number: Any, image: Any) -> Any:
         return pointwise(name, (number, image), ("number", "number"), compute, "bool")
@@ -119,7 +122,9 @@ at_least = _threshold(
     "between",
     arity=3,
     description="between(n1, n2, img) is true where n1 <= img <= n2",
-    signature="between(number, number, number image) -> bool image",
+    signature=lifted_signature(
+        "between", ("number", "number", "number"), "bool", (False, False, True)
+    ),
 )
 def between(low: Any, high: Any, image: Any) -> Any:
     """True where the image lies in the closed interval [low, high].
@@ -205,11 +210,6 @@ def _arithmetic_doc(name: str, word: str, left: str, right: str, example: str) -
 def _register_arithmetic(
     name: str, compute: Any, word: str, left: str, right: str, example: str
 ) -> Any:
-    signature = {
-        "image": "number image",
-        "number": "number",
-    }
-
     # Importing vox1 hides the prelude's unary minus, so "-" also negates.
     negates = name == "-"
 
@@ -218,7 +218,19 @@ def _register_arithmetic(
         arity=(1, 2) if negates else 2,
         description=f"Voxel-wise {word} ({left} {name} {right})"
         + ("; with one argument, negation" if negates else ""),
-        signature=f"{signature[left]} {name} {signature[right]} -> number image",
+        signature=lifted_signature(
+            name,
+            ("number", "number"),
+            "number",
+            (left == "image", right == "image"),
+            form="infix",
+        )
+        + (
+            " | "
+            + lifted_signature(name, ("number",), "number", (True,), form="prefix")
+            if negates
+            else ""
+        ),
         foldable=name in _ARITHMETIC,
     )
     def operate(first: Any, *rest: Any) -> Any:
@@ -326,7 +338,7 @@ number_divided_by = _register_arithmetic(
     "abs",
     arity=1,
     description="Voxel-wise absolute value",
-    signature="abs(number image) -> number image",
+    signature=lifted_signature("abs", ("number",), "number", (True,)),
     foldable=True,
 )
 def absolute(image: Any) -> Any:
@@ -361,7 +373,11 @@ def absolute(image: Any) -> Any:
     "mask",
     arity=2,
     description="mask(img, b) is img where b is true and 0 elsewhere",
-    signature="mask(number image, bool image) -> number image",
+    signature=(
+        "mask(number image, bool image) -> number image"
+        " | mask(number, bool image) -> number image"
+        " | mask(number image, bool) -> number image"
+    ),
 )
 def mask(image: Any, region: Any) -> Any:
     """Keep the image inside a region, 0 outside.

@@ -12,14 +12,19 @@ from typing import Any
 
 import numpy as np
 
-from voxlogica.primitives.vox1._lifting import NAMESPACE, image_primitive, pointwise
+from voxlogica.primitives.vox1._lifting import (
+    NAMESPACE,
+    image_primitive,
+    lifted_signature,
+    pointwise,
+)
 
 
 @image_primitive(
     "not",
     arity=1,
     description="Voxel-wise negation of a bool image (or of a boolean)",
-    signature="not(bool image) -> bool image",
+    signature=lifted_signature("not", ("bool",), "bool", (True,)),
     foldable=True,
 )
 def not_(region: Any) -> Any:
@@ -55,7 +60,7 @@ def not_(region: Any) -> Any:
     "and",
     arity=2,
     description="Voxel-wise conjunction of two bool images",
-    signature="and(bool image, bool image) -> bool image",
+    signature=lifted_signature("and", ("bool", "bool"), "bool", (True, True)),
     foldable=True,
 )
 def and_(left: Any, right: Any) -> Any:
@@ -93,7 +98,7 @@ def and_(left: Any, right: Any) -> Any:
     "or",
     arity=2,
     description="Voxel-wise disjunction of two bool images",
-    signature="or(bool image, bool image) -> bool image",
+    signature=lifted_signature("or", ("bool", "bool"), "bool", (True, True)),
     foldable=True,
 )
 def or_(left: Any, right: Any) -> Any:
