@@ -127,7 +127,7 @@ def test_deep_nesting_parses():
         ("let 3 = 4", 1, 5, "unexpected '3'"),
         ("let x = 1 $ 2", 1, 11, "unexpected character '$'"),
         ("let x = 1\nlet y = (2", 2, 11, "expected ')'"),
-        ("let x = 1 +\nlet y = 2", 2, 1, "keyword"),
+        ("let x = 1 +\nlet y = 2", 2, 1, "parentheses"),
     ],
 )
 def test_syntax_errors_are_located(source, line, column, fragment):

@@ -132,11 +132,16 @@ def _dispatch(arguments) -> int:
         from voxlogica.cli import repl
 
         return repl.main(arguments)
+    from voxlogica.reduce.types import check_plan
+
     plan = reduce_program(arguments.program, "vox1" if arguments.vox1_syntax else None)
+    # Types are checked on the whole plan, loop bodies included, before any
+    # image is read: a type error costs no computation.
+    types = check_plan(plan)
     if arguments.command == "check":
         print(f"{arguments.program}: ok ({len(plan.goals)} goal(s))")
         return 0
-    return _run(arguments, plan)
+    return _run(arguments, plan, types)
 
 
 def reduce_program(path: Path, syntax: str | None = None):
@@ -185,14 +190,15 @@ def _open_store(arguments):
     return ResultStore(root)
 
 
-def _run(arguments, plan) -> int:
+def _run(arguments, plan, types) -> int:
     from voxlogica.engine.cluster import client_factory
     from voxlogica.engine.runner import Engine
     from voxlogica.reduce.export import plan_to_dot, plan_to_json
+    from voxlogica.reduce.types import annotate
 
     if arguments.save_task_graph_as_json:
         arguments.save_task_graph_as_json.write_text(
-            json.dumps(plan_to_json(plan), indent=1)
+            json.dumps(annotate(plan_to_json(plan), types), indent=1)
         )
     if arguments.save_task_graph_as_dot:
         arguments.save_task_graph_as_dot.write_text(plan_to_dot(plan))

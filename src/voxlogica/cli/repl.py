@@ -265,6 +265,9 @@ class ReplSession:
         """Run the goals of the current entry (the only ones in the plan)."""
         if not self.reducer.plan.goals:
             return
+        from voxlogica.reduce.types import check_plan
+
+        check_plan(self.reducer.plan)
         engine = Engine(
             self.reducer.plan,
             self.store,

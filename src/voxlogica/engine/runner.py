@@ -186,11 +186,18 @@ class Engine:
                 for later in range(index, len(goals)):
                     if self._is_streamed(goals[later]):
                         break
-                    handles[later] = self._handle(
-                        goals[later].node_id, self.plan, PERSIST_ALWAYS
-                    )
+                    try:
+                        handles[later] = self._handle(
+                            goals[later].node_id, self.plan, PERSIST_ALWAYS
+                        )
+                    except ExecutionError as error:
+                        # Report it at its goal's turn, after earlier output.
+                        handles[later] = _Failed(error)
             if index in handles:
-                value = self._result(handles.pop(index), goal.node_id, self.plan)
+                handle = handles.pop(index)
+                if isinstance(handle, _Failed):
+                    raise handle.error
+                value = self._result(handle, goal.node_id, self.plan)
                 self._emit(goal, value)
             elif isinstance(goal, EachGoal):
                 self._emit_each(goal)
@@ -518,7 +525,7 @@ class Engine:
             or (value != int(value) or value < 0)
         ):
             raise ExecutionError(
-                f"{what} must be a non-negative integer, got {value!r}",
+                f"{what} must be a non-negative integer, got {_show(value)}",
                 plan.fact(node_id).span,
             )
         return int(value)
@@ -735,6 +742,20 @@ def _flatten_outputs(element):
 def _reorder(pending_entry):
     element_id, element_plan, handle = pending_entry
     return handle, element_id, element_plan
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A goal whose submission already failed; raised when its turn comes."""
+
+    error: ExecutionError
+
+
+def _show(value) -> str:
+    """A value as ImgQL spells it, for messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
 
 
 def _is_small(value) -> bool:

@@ -7,10 +7,20 @@ goals and arguments), so two exports of one program are identical.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
-from voxlogica.reduce.plan import Constant, Loop, Operation, Parameter, Plan, PrintGoal
+from voxlogica.reduce.plan import (
+    Constant,
+    Loop,
+    Operation,
+    Parameter,
+    Plan,
+    PrintGoal,
+    SaveGoal,
+    children_of,
+)
 
 
 def _describe(plan: Plan, node_id: str) -> dict[str, Any]:
@@ -27,12 +37,16 @@ def _describe(plan: Plan, node_id: str) -> dict[str, Any]:
         )
         if node.file_digests:
             entry["file_digests"] = list(node.file_digests)
-    elif isinstance(node, Parameter):
-        entry.update(kind="parameter", level=node.level)
     elif isinstance(node, Loop):
         entry.update(
             kind="for", sequence=node.sequence, level=node.level, body=node.body
         )
+    else:
+        # Parameters and the other sequence nodes: their fields, by name.
+        entry["kind"] = type(node).__name__.lower()
+        for field in dataclasses.fields(node):
+            value = getattr(node, field.name)
+            entry[field.name] = list(value) if isinstance(value, tuple) else value
     facts = plan.fact(node_id)
     if facts.is_volatile:
         entry["volatile"] = True
@@ -41,19 +55,34 @@ def _describe(plan: Plan, node_id: str) -> dict[str, Any]:
     return entry
 
 
+def _goal_entry(goal) -> dict[str, Any]:
+    if isinstance(goal, PrintGoal):
+        return {"kind": "print", "name": goal.label, "node": goal.node_id}
+    if isinstance(goal, SaveGoal):
+        return {"kind": "save", "path": goal.path, "node": goal.node_id}
+    return {"kind": "for-each", "node": goal.node_id}
+
+
 def plan_to_json(plan: Plan) -> dict[str, Any]:
     """Return ``{"nodes": [...], "goals": [...]}`` for the goals' nodes."""
     roots = [goal.node_id for goal in plan.goals]
-    goals = []
-    for goal in plan.goals:
-        if isinstance(goal, PrintGoal):
-            goals.append({"kind": "print", "name": goal.label, "node": goal.node_id})
-        else:
-            goals.append({"kind": "save", "path": goal.path, "node": goal.node_id})
     return {
         "nodes": [_describe(plan, node_id) for node_id in plan.reachable(roots)],
-        "goals": goals,
+        "goals": [_goal_entry(goal) for goal in plan.goals],
     }
+
+
+def _label(node) -> str:
+    if isinstance(node, Constant):
+        value = node.value
+        return json.dumps(value) if isinstance(value, str) else repr(value)
+    if isinstance(node, Operation):
+        return node.primitive
+    if isinstance(node, Parameter):
+        return f"loop variable {node.level}"
+    if isinstance(node, Loop):
+        return "for"
+    return type(node).__name__.lower()
 
 
 def plan_to_dot(plan: Plan) -> str:
@@ -62,29 +91,13 @@ def plan_to_dot(plan: Plan) -> str:
     roots = [goal.node_id for goal in plan.goals]
     for node_id in plan.reachable(roots):
         node = plan.node(node_id)
-        if isinstance(node, Constant):
-            label = (
-                json.dumps(node.value)
-                if isinstance(node.value, str)
-                else repr(node.value)
-            )
-        elif isinstance(node, Operation):
-            label = node.primitive
-        elif isinstance(node, Parameter):
-            label = f"loop variable {node.level}"
-        else:
-            label = "for"
-        lines.append(f'  "{node_id[:12]}" [label={json.dumps(label)}];')
-        if isinstance(node, Operation):
-            inputs = node.arguments
-        elif isinstance(node, Loop):
-            inputs = (node.sequence, node.body)
-        else:
-            inputs = ()
-        for child in inputs:
+        lines.append(f'  "{node_id[:12]}" [label={json.dumps(_label(node))}];')
+        for child in children_of(node):
             lines.append(f'  "{node_id[:12]}" -> "{child[:12]}";')
     for index, goal in enumerate(plan.goals):
-        name = goal.label if isinstance(goal, PrintGoal) else goal.path
+        name = _goal_entry(goal).get("name") or _goal_entry(goal).get(
+            "path", "for each"
+        )
         lines.append(f'  "goal{index}" [shape=box, label={json.dumps(name)}];')
         lines.append(f'  "goal{index}" -> "{goal.node_id[:12]}";')
     lines.append("}")

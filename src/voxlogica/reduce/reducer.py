@@ -531,7 +531,7 @@ class Reducer:
                 f"argument(s), given {len(arguments)}",
                 span,
             )
-        argument_ids = tuple(self.reduce_expression(a, scope) for a in arguments)
+        argument_ids = self._reduce_arguments(arguments, scope)
         return self.plan.call(primitive, argument_ids, span)
 
     def _inline(self, binding: FunctionBinding, arguments, scope: Scope, span: Span):
@@ -541,8 +541,20 @@ class Reducer:
                 f"given {len(arguments)}",
                 span,
             )
-        argument_ids = tuple(self.reduce_expression(a, scope) for a in arguments)
+        argument_ids = self._reduce_arguments(arguments, scope)
         return self._inline_ids(binding, argument_ids)
+
+    def _reduce_arguments(self, arguments, scope: Scope) -> tuple[NodeId, ...]:
+        for argument in arguments:
+            if isinstance(argument, ast.Name):
+                binding = scope.lookup(argument.name)
+                if isinstance(binding, FunctionBinding) and binding.parameters:
+                    raise ProgramError(
+                        f"{argument.name!r} is a function; functions cannot be "
+                        "passed as arguments (only map and fold take one, by name)",
+                        argument.span,
+                    )
+        return tuple(self.reduce_expression(a, scope) for a in arguments)
 
     def _inline_ids(self, binding: FunctionBinding, argument_ids) -> NodeId:
         key = (binding, argument_ids, self._loop_depth)
@@ -613,6 +625,33 @@ class Reducer:
             return False
         return True
 
+    def _check_arity(self, call: ast.Call, binding: FunctionBinding, local) -> None:
+        """Report a call with the wrong number of arguments in an uncalled body."""
+        name, count = call.function, len(call.arguments)
+        if name in local or name in SEQUENCE_BUILTINS or name.startswith("$"):
+            return
+        callee = binding.closure.lookup(name)
+        if isinstance(callee, FunctionBinding):
+            if len(callee.parameters) != count:
+                raise ProgramError(
+                    f"{name!r} takes {len(callee.parameters)} argument(s), "
+                    f"given {count}",
+                    call.span,
+                )
+            return
+        if callee is not None:
+            return
+        try:
+            primitive = self._resolve_primitive(name, call.span)
+        except ProgramError:
+            return
+        if not primitive.accepts_arity(count):
+            raise ProgramError(
+                f"{primitive.qualified_name} takes {primitive.arity_text()} "
+                f"argument(s), given {count}",
+                call.span,
+            )
+
     def _check_body(self, binding: FunctionBinding) -> None:
         """Report unbound names and self-reference in a function body, uncalled."""
         pending: list[tuple[ast.Expression, frozenset[str]]] = [
@@ -640,6 +679,7 @@ class Reducer:
                     hint = self._suggestion(name, binding.closure, set(local))
                     raise ProgramError(f"unbound name {name!r}{hint}", expression.span)
                 if isinstance(expression, ast.Call):
+                    self._check_arity(expression, binding, local)
                     pending.extend((a, local) for a in expression.arguments)
             elif isinstance(expression, ast.LetIn):
                 value_local = local | set(expression.parameters or ())

@@ -72,6 +72,7 @@ KEYWORDS = frozenset(
         "false",
     }
 )
+_EXPRESSION_KEYWORDS = frozenset({"let", "for", "filter"})
 _DIRECTIVE = re.compile(r"\A\s*//\s*syntax\s*:\s*(\w+)")
 
 
@@ -128,6 +129,12 @@ class _Builder(lark.Transformer):
     def _identifier(self, token: Token) -> str:
         # The contextual lexer reads a keyword as a NAME where no keyword can
         # stand, so `let x = 1 + let` would otherwise bind a variable "let".
+        if str(token) in _EXPRESSION_KEYWORDS:
+            raise ImgQLSyntaxError(
+                f"a {str(token)!r} expression cannot stand here as an operand; "
+                "put it in parentheses",
+                self._span(token),
+            )
         if str(token) in KEYWORDS:
             raise ImgQLSyntaxError(
                 f"{str(token)!r} is a keyword and cannot be used as a name",
@@ -368,6 +375,13 @@ _TOKEN_DESCRIPTIONS = {
     "RPAR": "')'",
     "COMMA": "','",
     "EQUAL": "'='",
+    "COLON": "':'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "TRUE": "'true'",
+    "FALSE": "'false'",
     "$END": "end of file",
 }
 
