@@ -153,3 +153,30 @@ def test_distributed_cluster_gives_the_same_results(run_program, tmp_path):
             source, store=ResultStore(tmp_path / "shared"), client=client
         )
     assert [p.value for p in remote.printed] == [p.value for p in embedded.printed]
+
+
+def test_fold_over_images_longer_than_the_window(run_program):
+    report = run_program(
+        'import "simpleitk"\n'
+        f'let img = ReadImage("{CHRIS_T1}")\n'
+        "let masks = for t in range(1, 12) do BinaryThreshold(img, t * 10, 255, 1, 0)\n"
+        'print "sum" MinimumMaximum(fold Add masks)\n',
+        store=NullStore(),
+    )
+    assert report.printed[0].value == (0.0, 11.0)
+
+
+def test_image_properties(run_program):
+    report = run_program(
+        'import "simpleitk"\n'
+        f'let img = ReadImage("{CHRIS_T1}")\n'
+        'print "size" GetSize(img)\n'
+        'print "voxel" GetVoxelVolume(img)\n',
+        store=NullStore(),
+    )
+    image = sitk.ReadImage(str(CHRIS_T1))
+    assert report.printed[0].value == image.GetSize()
+    spacing = image.GetSpacing()
+    assert report.printed[1].value == pytest.approx(
+        spacing[0] * spacing[1] * spacing[2]
+    )

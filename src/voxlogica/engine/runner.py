@@ -579,12 +579,12 @@ class Engine:
             )
             accumulator, accumulator_plan = step, step_plan
             in_flight.append(handle)
-            if len(in_flight) > self.window and _is_future(in_flight[0]):
-                from distributed import wait
-
-                wait(in_flight.popleft())
-            elif len(in_flight) > self.window:
-                in_flight.popleft()
+            if len(in_flight) > self.window:
+                oldest = in_flight.popleft()
+                if _is_future(oldest):
+                    # Block until that step is done without fetching its value
+                    # (a failure is reported with the final result).
+                    oldest.exception()
         return self._result(handle, accumulator, accumulator_plan)
 
     def _load(self, node_id: NodeId):

@@ -61,6 +61,10 @@ from typing import TYPE_CHECKING, Any
 
 from voxlogica.primitives.registry import Namespace, Primitive
 from voxlogica.primitives.simpleitk import manifest
+from voxlogica.primitives.simpleitk.properties import (
+    property_names,
+    property_primitive,
+)
 
 if TYPE_CHECKING:
     from voxlogica.primitives.simpleitk.errors import simpleitk_error_message
@@ -259,6 +263,9 @@ class SimpleITKNamespace(Namespace):
         cached = self._primitives.get(name)
         if cached is not None:
             return cached
+        image_property = property_primitive(name, self.name, PRIMITIVE_VERSION)
+        if image_property is not None:
+            return self._primitives.setdefault(name, image_property)
         if self._use_manifest:
             primitive = self._from_manifest(name)
         else:
@@ -276,6 +283,7 @@ class SimpleITKNamespace(Namespace):
                 self._names = sorted([*data["functions"], *data["constants"]])
             else:
                 self._names = manifest.public_names(_simpleitk())
+            self._names = sorted({*self._names, *property_names()})
         return list(self._names)
 
     def preload(self) -> None:
