@@ -23,6 +23,16 @@ runs. Workers persist what they compute themselves (see
 :mod:`voxlogica.engine.tasks` for the policy), goal values and the elements
 of goal sequences always.
 
+Goals take effect in program order. Consecutive plain goals are submitted
+together so they run in parallel; a loop goal streams when its turn comes.
+
+Memory of shared values: each node of the main plan counts its consumers
+(goals, operations, and the loops whose body uses it). The client drops its
+future once the last consumer has been submitted, and Dask frees the value
+after that consumer ran. Values computed from sequences (an index, a fold,
+a length) are evaluated here by walking the sequence lazily: ``xs[7]``
+instantiates eight element ids and computes one element.
+
 The Dask client is created on first use: a rerun whose goals are all stored
 starts no cluster at all.
 """
