@@ -26,8 +26,11 @@ PERSIST_AUTO = "auto"
 PERSIST_NEVER = "never"
 
 #: Assumed cost of encoding and later decoding a payload, in bytes per second.
-_STORE_BYTES_PER_SECOND = 400e6
-_MIN_SECONDS_WORTH_STORING = 0.05
+_STORE_BYTES_PER_SECOND = 150e6
+#: Below this, recomputing is cheap enough that writing costs more than it
+#: saves: a dataset loop's intermediate distance maps (0.4 s each, 36 MB)
+#: took more time to store than they would ever save on a rerun.
+_MIN_SECONDS_WORTH_STORING = 1.0
 
 
 class PrimitiveFailure(Exception):
@@ -47,7 +50,7 @@ def is_worth_storing(seconds: float, nbytes: int) -> bool:
     """Return True if recomputing took clearly longer than a store round trip."""
     if seconds < _MIN_SECONDS_WORTH_STORING:
         return False
-    return seconds >= 4 * nbytes / _STORE_BYTES_PER_SECOND
+    return seconds >= 10 * nbytes / _STORE_BYTES_PER_SECOND
 
 
 def _store(store_root: str | None):

@@ -353,6 +353,9 @@ def _fits(actual: Type, expected: Type, bindings: dict[str, Type] | None) -> boo
             expected.pixels is None
             or actual.pixels is None
             or actual.pixels == expected.pixels
+            # The spatial primitives read a bool image as the numbers 0 and 1
+            # (docs/spatial-logic.md), so one may stand for a number image.
+            or (expected.pixels == "number" and actual.pixels == "bool")
         )
     if isinstance(expected, SequenceType):
         if isinstance(actual, SequenceType):

@@ -178,6 +178,8 @@ def _every_image_output(values, region):
         "interior": vox1.interior(region),
         "through": vox1.through(region, region),
         "dt": vox1.distance_transform(region),
+        "distleq": vox1.within(1.5, region),
+        "distgeq": vox1.beyond(1.5, region),
         "lcc": vox1.label_connected_components(region),
         "maxvol": vox1.largest_component(region),
         "percentiles": vox1.percentiles(values, region, 0.5),

@@ -92,12 +92,14 @@ from voxlogica.primitives.vox1.sources import (
     z_coordinate as z,
 )
 from voxlogica.primitives.vox1.spatial import (
+    beyond,
     distance_transform,
     interior,
     label_connected_components,
     largest_component,
     near,
     through,
+    within,
 )
 from voxlogica.primitives.vox1.statistics import cross_correlation, otsu, percentiles
 from voxlogica.primitives.vox1.values import GeometryError, GeometryFreeImage
@@ -121,6 +123,7 @@ __all__ = [
     "average",
     "bconstant",
     "between",
+    "beyond",
     "blue",
     "border",
     "constant",
@@ -131,8 +134,8 @@ __all__ = [
     "equal_to",
     "ff",
     "green",
-    "interior",
     "intensity",
+    "interior",
     "label_connected_components",
     "largest_component",
     "mask",
@@ -167,6 +170,7 @@ __all__ = [
     "through",
     "tt",
     "volume",
+    "within",
     "x",
     "y",
     "z",

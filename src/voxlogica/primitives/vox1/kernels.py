@@ -155,6 +155,87 @@ def signed_distance(mask: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
     return distances
 
 
+def _expanded_box(mask: np.ndarray, margins: Sequence[int]) -> tuple[slice, ...]:
+    """The bounding box of ``mask``'s true voxels, grown by ``margins``, clipped."""
+    box = []
+    for axis, margin in enumerate(margins):
+        others = tuple(a for a in range(mask.ndim) if a != axis)
+        present = np.flatnonzero(mask.any(axis=others))
+        low = max(int(present[0]) - margin, 0)
+        high = min(int(present[-1]) + margin + 1, mask.shape[axis])
+        box.append(slice(low, high))
+    return tuple(box)
+
+
+def distance_from_region(
+    mask: np.ndarray, spacing: Sequence[float], radius: float
+) -> tuple[tuple[slice, ...], np.ndarray] | None:
+    """Distance (mm) to the nearest region voxel, where it can matter for ``radius``.
+
+    This is the stdlib's ``pdt``, the positive part of ``dt``: outside the
+    region the nearest boundary voxel is also the nearest region voxel, so
+    both measure the same centre-to-centre distance; 0 on the region. It is
+    computed only in a box outside which every answer about ``radius`` is
+    known: farther than ``radius`` from the region's bounding box every
+    distance exceeds it, and beyond one voxel from the bounding box of the
+    complement every voxel is in the region. Returns (box, float32 distances
+    in it), or None for an empty region (every distance infinite).
+    """
+    if not mask.any():
+        return None
+    margins = [int(np.ceil(max(radius, 0.0) / step)) + 1 for step in spacing]
+    box = _expanded_box(mask, margins)
+    complement = ~mask
+    if complement.any():
+        other = _expanded_box(complement, [1] * mask.ndim)
+        box = tuple(
+            slice(
+                max(a.start, b.start), max(min(a.stop, b.stop), max(a.start, b.start))
+            )
+            for a, b in zip(box, other, strict=True)
+        )
+    else:
+        box = tuple(slice(0, 0) for _ in mask.shape)
+    cropped = complement[box]
+    if cropped.size == 0 or not cropped.any():
+        return box, np.zeros(cropped.shape, dtype=np.float32)
+    distances = edt.edt(
+        cropped,
+        anisotropy=tuple(float(step) for step in spacing),
+        black_border=False,
+    ).astype(np.float32, copy=False)
+    return box, distances
+
+
+def within_distance(mask: np.ndarray, spacing: Sequence[float], radius: float):
+    """``distleq(radius, mask)``: voxels at distance at most ``radius`` (mm)."""
+    if not radius >= 0:
+        return np.zeros(mask.shape, dtype=bool)
+    found = distance_from_region(mask, spacing, radius)
+    if found is None:
+        return np.zeros(mask.shape, dtype=bool)
+    box, distances = found
+    result = mask.copy()
+    # float32 distances against the radius, as `radius .>= pdt(mask)` does.
+    result[box] = distances <= np.float32(radius)
+    return result
+
+
+def beyond_distance(mask: np.ndarray, spacing: Sequence[float], radius: float):
+    """``distgeq(radius, mask)``: voxels at distance at least ``radius`` (mm)."""
+    if radius != radius:  # NaN compares false everywhere
+        return np.zeros(mask.shape, dtype=bool)
+    found = distance_from_region(mask, spacing, radius)
+    if found is None:
+        return np.ones(mask.shape, dtype=bool)
+    if radius <= 0:
+        return np.ones(mask.shape, dtype=bool)
+    box, distances = found
+    result = ~mask
+    result[box] = distances >= np.float32(radius)
+    return result
+
+
 def percentile_ranks(
     values: np.ndarray, mask: np.ndarray, correction: float
 ) -> np.ndarray:

@@ -12,7 +12,11 @@ from typing import Any
 import numpy as np
 
 from voxlogica.primitives.vox1 import kernels
-from voxlogica.primitives.vox1._lifting import image_primitive, require_image
+from voxlogica.primitives.vox1._lifting import (
+    image_primitive,
+    require_image,
+    require_number,
+)
 from voxlogica.primitives.vox1.values import (
     bool_array,
     bool_image,
@@ -191,6 +195,97 @@ def distance_transform(region: Any) -> Any:
     region = require_image("dt", region)
     distances = kernels.signed_distance(bool_array("dt", region), spacing_zyx(region))
     return number_image(distances, region)
+
+
+@image_primitive(
+    "distleq",
+    arity=2,
+    description="Voxels at distance at most d (mm) from the region: d .>= pdt(a)",
+    signature="distleq(number, bool image) -> bool image",
+)
+def within(radius: Any, region: Any) -> Any:
+    """Voxels whose centre lies within ``radius`` mm of a region voxel's centre.
+
+    The same as VoxLogicA 1's ``distleq(d, a) = d .>= pdt(a)`` with
+    ``pdt(a) = mask(dt(a), dt(a) >. 0)``, computed only near the region:
+    a dilation by a ball of ``radius`` mm, spacing honoured.
+
+    Parameters
+    ----------
+    radius : number
+        Distance in mm; a negative one gives an empty region.
+    region : SimpleITK.Image
+        Bool image.
+
+    Returns
+    -------
+    SimpleITK.Image
+        uint8 0/1, geometry of ``region`` kept. An empty region gives false
+        everywhere.
+
+    Raises
+    ------
+    TypeError
+        If ``radius`` is not a number or ``region`` not an image.
+
+    Examples
+    --------
+    >>> import numpy as np, SimpleITK as sitk
+    >>> a = sitk.GetImageFromArray(np.array([[0, 0, 1, 0, 0, 0]], dtype=np.uint8))
+    >>> sitk.GetArrayFromImage(within(1.5, a)).tolist()
+    [[0, 1, 1, 1, 0, 0]]
+    """
+    radius = require_number("distleq", radius)
+    region = require_image("distleq", region)
+    mask = bool_array("distleq", region)
+    return bool_image(
+        kernels.within_distance(mask, spacing_zyx(region), radius), region
+    )
+
+
+@image_primitive(
+    "distgeq",
+    arity=2,
+    description="Voxels at distance at least d (mm) from the region: d .<= pdt(a)",
+    signature="distgeq(number, bool image) -> bool image",
+)
+def beyond(radius: Any, region: Any) -> Any:
+    """Voxels whose centre is at least ``radius`` mm from every region voxel.
+
+    The same as VoxLogicA 1's ``distgeq(d, a) = d .<= pdt(a)``: region voxels
+    (at distance 0) are included only when ``radius`` is at most 0.
+
+    Parameters
+    ----------
+    radius : number
+        Distance in mm.
+    region : SimpleITK.Image
+        Bool image.
+
+    Returns
+    -------
+    SimpleITK.Image
+        uint8 0/1, geometry of ``region`` kept. An empty region gives true
+        everywhere (every distance is infinite).
+
+    Raises
+    ------
+    TypeError
+        If ``radius`` is not a number or ``region`` not an image.
+
+    Examples
+    --------
+    >>> import numpy as np, SimpleITK as sitk
+    >>> a = sitk.GetImageFromArray(np.array([[0, 0, 1, 0, 0, 0]], dtype=np.uint8))
+    >>> sitk.GetArrayFromImage(beyond(2, a)).tolist()
+    [[1, 0, 0, 0, 1, 1]]
+    """
+    radius = require_number("distgeq", radius)
+    region = require_image("distgeq", region)
+    mask = bool_array("distgeq", region)
+    return bool_image(
+        kernels.beyond_distance(mask, spacing_zyx(region), radius), region
+    )
 
 
 @image_primitive(
