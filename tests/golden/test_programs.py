@@ -174,3 +174,18 @@ def test_goals_take_effect_in_program_order(run_program, counting_namespace):
     ]
     # The plain goal after the loop ran after it, not before.
     assert counting_namespace == [1, 2, 3, 4]
+
+
+def test_outputs_of_an_element_share_its_nodes(run_program, counting_namespace):
+    # tick(x) is used by both outputs: computed once per element, although
+    # the element's private chains run as one task each.
+    report = run_program(
+        'import "counting"\n'
+        "for x in [1, 2] do {\n"
+        '    print "a" tick(x) + 1\n'
+        '    print "b" tick(tick(x) + 100)\n'
+        "}\n",
+        store=NullStore(),
+    )
+    assert [p.value for p in report.printed] == [3, 204, 5, 208]
+    assert sorted(counting_namespace) == [1, 2, 102, 104]

@@ -54,6 +54,7 @@ from voxlogica.engine.tasks import (
     PERSIST_NEVER,
     PrimitiveFailure,
     compute_node,
+    compute_steps,
     load_node,
 )
 from voxlogica.reduce.plan import (
@@ -163,6 +164,8 @@ class Engine:
         self._consumers = self._count_consumers()
         self._finished_consumers: set[NodeId] = set()
         self._recent: OrderedDict[NodeId, Any] = OrderedDict()
+        # Consumer counts of recent element overlays, for chain fusion.
+        self._consumer_counts: dict[int, tuple[Plan, dict[NodeId, int]]] = {}
 
     # -- public
 
@@ -427,6 +430,7 @@ class Engine:
         accumulator), so they are not recomputed from their inputs.
         """
         local: dict[NodeId, Any] = dict(known or {})
+        chain = _Chain()
         stack: list[tuple[NodeId, bool]] = [(root, False)]
         while stack:
             node_id, expanded = stack.pop()
@@ -484,10 +488,19 @@ class Engine:
                     (a, False) for a in node.arguments if not self._known(a, local)
                 )
                 continue
-            arguments = [self._lookup(a, local) for a in node.arguments]
             persist = root_persist if node_id == root else PERSIST_AUTO
             if facts.is_volatile or self.store_root is None:
                 persist = PERSIST_NEVER
+            if node_id not in self.plan.nodes and self._is_private(node_id, plan):
+                # Used once, by this element only: it joins the element's
+                # chain, which runs as one task (see _submit_chain).
+                local[node_id] = chain.add(node_id, node, persist, local, self)
+                continue
+            for argument in node.arguments:
+                if isinstance(local.get(argument), _StepReference):
+                    # A shared node needs a private one as a task of its own.
+                    local[argument] = self._submit_chain(argument, chain)
+            arguments = [self._lookup(a, local) for a in node.arguments]
             if node_id not in self.client.futures:
                 self.report.computed += 1
             future = self.client.submit(
@@ -501,7 +514,40 @@ class Engine:
                 pure=False,
             )
             self._remember(node_id, plan, future, local)
+        if isinstance(local.get(root), _StepReference):
+            return self._submit_chain(root, chain)
         return self._lookup(root, local)
+
+    def _is_private(self, node_id: NodeId, plan: Plan) -> bool:
+        """True if at most one node of the element that made ``node_id`` uses it.
+
+        A node two outputs of an element share (a case's GTV, saved and
+        measured) stays a task of its own, so Dask computes it once.
+        """
+        owner = plan.owner(node_id)
+        counts = self._consumer_counts.get(id(owner))
+        if counts is None or counts[0] is not owner:
+            counts = (owner, owner.consumer_counts())
+            self._consumer_counts[id(owner)] = counts
+            if len(self._consumer_counts) > 4 * self.window:
+                self._consumer_counts.pop(next(iter(self._consumer_counts)))
+        return counts[1].get(node_id, 0) <= 1
+
+    def _submit_chain(self, node_id: NodeId, chain: _Chain):
+        """Submit ``node_id`` and the private steps it needs as one task.
+
+        A loop element is typically a short chain (threshold, multiply,
+        measure) whose intermediates nobody else uses; one task instead of
+        one per node saves Dask's per-task cost, several milliseconds an
+        element. Nodes shared between elements or outputs stay tasks of
+        their own.
+        """
+        steps, inputs = chain.take(node_id)
+        if node_id not in self.client.futures:
+            self.report.computed += len(steps)
+        return self.client.submit(
+            compute_steps, self.store_root, steps, *inputs, key=node_id, pure=False
+        )
 
     # -- values computed from sequences
 
@@ -752,6 +798,81 @@ def _flatten_outputs(element):
 def _reorder(pending_entry):
     element_id, element_plan, handle = pending_entry
     return handle, element_id, element_plan
+
+
+class _Chain:
+    """The steps of one element's own nodes, in dependency order.
+
+    Each step is ``(node id, primitive, persist, references)``; a reference
+    is ``("input", i)`` (the i-th handle passed to the task: a future or a
+    shared value), ``("step", j)`` (an earlier step) or ``("value", v)``.
+    """
+
+    def __init__(self):
+        self.steps: list[tuple] = []
+        self.positions: dict[NodeId, int] = {}
+        self.inputs: list[Any] = []
+        self._input_positions: dict[NodeId, int] = {}
+
+    def take(self, node_id: NodeId) -> tuple[list[tuple], list[Any]]:
+        """The steps ``node_id`` needs (itself last), renumbered, and their inputs.
+
+        Those steps are private to ``node_id`` (each has one consumer), so no
+        other step refers to them afterwards.
+        """
+        needed: set[int] = set()
+        pending = [self.positions[node_id]]
+        while pending:
+            position = pending.pop()
+            if position in needed:
+                continue
+            needed.add(position)
+            pending.extend(t for kind, t in self.steps[position][3] if kind == "step")
+        order = sorted(needed)
+        renumbered = {old: new for new, old in enumerate(order)}
+        inputs: list[Any] = []
+        input_positions: dict[int, int] = {}
+        steps = []
+        for position in order:
+            step_id, primitive, persist, references = self.steps[position]
+            rewritten = []
+            for kind, target in references:
+                if kind == "step":
+                    rewritten.append(("step", renumbered[target]))
+                elif kind == "input":
+                    if target not in input_positions:
+                        input_positions[target] = len(inputs)
+                        inputs.append(self.inputs[target])
+                    rewritten.append(("input", input_positions[target]))
+                else:
+                    rewritten.append((kind, target))
+            steps.append((step_id, primitive, persist, tuple(rewritten)))
+        return steps, inputs
+
+    def add(self, node_id: NodeId, node: Operation, persist: str, local, engine):
+        references = []
+        for argument in node.arguments:
+            if argument in self.positions:
+                references.append(("step", self.positions[argument]))
+                continue
+            handle = engine._lookup(argument, local)
+            if _is_future(handle) or isinstance(handle, list):
+                if argument not in self._input_positions:
+                    self._input_positions[argument] = len(self.inputs)
+                    self.inputs.append(handle)
+                references.append(("input", self._input_positions[argument]))
+            else:
+                references.append(("value", handle))
+        self.positions[node_id] = len(self.steps)
+        self.steps.append((node_id, node.primitive, persist, tuple(references)))
+        return _StepReference(self.positions[node_id])
+
+
+@dataclass(frozen=True)
+class _StepReference:
+    """Stands in ``local`` for a node that is a step of the element's chain."""
+
+    position: int
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,39 @@ def compute_node(
     return value
 
 
+def compute_steps(store_root: str | None, steps, *inputs: Any) -> Any:
+    """Run a chain of nodes in one task and return the last one's value.
+
+    ``steps`` are ``(node id, primitive, persist, references)`` in dependency
+    order; a reference is ``("input", i)`` for ``inputs[i]``, ``("step", j)``
+    for an earlier step's value, or ``("value", v)``. Each step is computed
+    and persisted exactly as :func:`compute_node` would, and an intermediate
+    value is dropped as soon as no later step needs it.
+    """
+    last_use = {}
+    for position, (_, _, _, references) in enumerate(steps):
+        for kind, target in references:
+            if kind == "step":
+                last_use[target] = position
+    values: dict[int, Any] = {}
+    for position, (node_id, primitive_name, persist, references) in enumerate(steps):
+        arguments = [
+            inputs[target]
+            if kind == "input"
+            else values[target]
+            if kind == "step"
+            else target
+            for kind, target in references
+        ]
+        values[position] = compute_node(
+            store_root, node_id, primitive_name, persist, *arguments
+        )
+        for done in [p for p, last in last_use.items() if last == position]:
+            del values[done]
+            del last_use[done]
+    return values[len(steps) - 1]
+
+
 def load_node(store_root: str, node_id: str) -> Any:
     """Read a stored result; a missing one raises ``KeyError``."""
     return _store(store_root).get(node_id)

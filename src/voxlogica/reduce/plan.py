@@ -303,6 +303,24 @@ class Plan:
     def node(self, node_id: NodeId) -> Node:
         return self._find("nodes", node_id)
 
+    def owner(self, node_id: NodeId) -> Plan:
+        """The plan (this one or an ancestor) in which ``node_id`` was created."""
+        pending: list[Plan] = [self]
+        while pending:
+            plan = pending.pop()
+            if node_id in plan.nodes:
+                return plan
+            pending.extend(plan.parents)
+        raise KeyError(node_id)
+
+    def consumer_counts(self) -> dict[NodeId, int]:
+        """How many nodes of this plan (not its parents) use each node."""
+        counts: dict[NodeId, int] = {}
+        for node in self.nodes.values():
+            for child in _children(node):
+                counts[child] = counts.get(child, 0) + 1
+        return counts
+
     def fact(self, node_id: NodeId) -> NodeFacts:
         return self._find("facts", node_id)
 
