@@ -55,6 +55,7 @@ from typing import Any
 
 from voxlogica.diagnostics import ProgramError, Span
 from voxlogica.primitives.registry import Primitive
+from voxlogica.primitives.simpleitk.parsing import VECTOR_ELEMENTS
 from voxlogica.reduce.plan import (
     Aggregate,
     Constant,
@@ -519,22 +520,7 @@ _CPP_INTEGERS = frozenset(
         "size_t", "unsigned char", "char", "short", "unsigned short",
     }
 )  # fmt: skip
-_CPP_VECTOR_ELEMENTS = {
-    "VectorUInt8": "uint8_t",
-    "VectorInt8": "int8_t",
-    "VectorUInt16": "uint16_t",
-    "VectorInt16": "int16_t",
-    "VectorUInt32": "uint32_t",
-    "VectorInt32": "int32_t",
-    "VectorUInt64": "uint64_t",
-    "VectorInt64": "int64_t",
-    "VectorFloat": "float",
-    "VectorDouble": "double",
-    "VectorBool": "bool",
-    "VectorString": "std::string",
-    "VectorOfImage": "Image",
-    "VectorUIntList": "VectorUInt32",
-}
+_CPP_VECTOR_ELEMENTS = VECTOR_ELEMENTS
 #: Python annotations wrapping other types, as SimpleITK's own functions write them.
 _PYTHON_GENERIC = re.compile(r"^(Optional|Union|List|Iterable|Sequence|Tuple)\[(.*)\]$")
 

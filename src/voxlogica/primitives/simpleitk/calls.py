@@ -15,7 +15,13 @@ from typing import Any
 import SimpleITK as sitk
 
 from voxlogica.primitives.simpleitk.errors import simpleitk_error_message
-from voxlogica.primitives.simpleitk.parsing import Overload, signature_text
+from voxlogica.primitives.simpleitk.parsing import (
+    VECTOR_ELEMENTS as _VECTOR_ELEMENTS,
+)
+from voxlogica.primitives.simpleitk.parsing import (
+    Overload,
+    signature_text,
+)
 
 _INTEGER_RANGES: dict[str, tuple[int, int] | None] = {
     "uint8_t": (0, 2**8 - 1),
@@ -36,22 +42,6 @@ _INTEGER_RANGES: dict[str, tuple[int, int] | None] = {
 _FLOAT_TYPES = frozenset({"double", "float"})
 _STRING_TYPES = frozenset({"std::string", "itk::simple::PathType", "PathType"})
 _TRANSFORM_TYPES = frozenset({"Transform", "BSplineTransform"})
-_VECTOR_ELEMENTS = {
-    "VectorUInt8": "uint8_t",
-    "VectorInt8": "int8_t",
-    "VectorUInt16": "uint16_t",
-    "VectorInt16": "int16_t",
-    "VectorUInt32": "uint32_t",
-    "VectorInt32": "int32_t",
-    "VectorUInt64": "uint64_t",
-    "VectorInt64": "int64_t",
-    "VectorFloat": "float",
-    "VectorDouble": "double",
-    "VectorBool": "bool",
-    "VectorString": "std::string",
-    "VectorOfImage": "Image",
-    "VectorUIntList": "VectorUInt32",
-}
 _POINT_LISTS = frozenset({"VectorUIntList"})
 
 

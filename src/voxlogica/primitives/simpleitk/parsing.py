@@ -24,6 +24,24 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+#: Element type of each SimpleITK vector type in its signatures (C++ names).
+VECTOR_ELEMENTS = {
+    "VectorUInt8": "uint8_t",
+    "VectorInt8": "int8_t",
+    "VectorUInt16": "uint16_t",
+    "VectorInt16": "int16_t",
+    "VectorUInt32": "uint32_t",
+    "VectorInt32": "int32_t",
+    "VectorUInt64": "uint64_t",
+    "VectorInt64": "int64_t",
+    "VectorFloat": "float",
+    "VectorDouble": "double",
+    "VectorBool": "bool",
+    "VectorString": "std::string",
+    "VectorOfImage": "Image",
+    "VectorUIntList": "VectorUInt32",
+}
+
 logger = logging.getLogger(__name__)
 
 # Python annotations of SimpleITK's hand-written functions, as C++ type names.
