@@ -13,6 +13,7 @@ from typing import Any
 
 from voxlogica.primitives.registry import Primitive
 
+
 def get_size(image: Any) -> tuple[int, ...]:
     """Number of voxels along each axis (x, y, z)."""
     return tuple(image.GetSize())
