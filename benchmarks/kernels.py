@@ -156,6 +156,35 @@ def main() -> None:
             sparse, insideIsPositive=False, squaredDistance=False, useImageSpacing=True
         ),
     )
+    # distleq on a compact region (a ball, like a lesion) and on the random
+    # 20% mask, whose bounding box is the whole volume: the kernel computes
+    # distances only where the answer is not already known.
+    z, y, x = np.ogrid[:size, :size, :size]
+    centre = size // 2
+    ball_array = (z - centre) ** 2 + (y - centre) ** 2 + (x - centre) ** 2 < (
+        size // 8
+    ) ** 2
+    ball = sitk.GetImageFromArray(ball_array.astype(np.uint8))
+    ball.CopyInformation(mask)
+
+    def sitk_distleq(region: sitk.Image, radius: float) -> sitk.Image:
+        distances = sitk.SignedMaurerDistanceMap(
+            region, insideIsPositive=False, squaredDistance=False, useImageSpacing=True
+        )
+        return sitk.BinaryThreshold(distances, -1e30, radius, 1, 0)
+
+    compare(
+        "distleq 5 mm (compact ball)",
+        "SignedMaurerDistanceMap + threshold",
+        lambda: vox1.within(5.0, ball),
+        lambda: sitk_distleq(ball, 5.0),
+    )
+    compare(
+        "distleq 5 mm (20% random)",
+        "SignedMaurerDistanceMap + threshold",
+        lambda: vox1.within(5.0, sparse),
+        lambda: sitk_distleq(sparse, 5.0),
+    )
     compare(
         "percentiles",
         "numpy sort + searchsorted",
