@@ -189,3 +189,13 @@ def test_outputs_of_an_element_share_its_nodes(run_program, counting_namespace):
     )
     assert [p.value for p in report.printed] == [3, 204, 5, 208]
     assert sorted(counting_namespace) == [1, 2, 102, 104]
+
+
+def test_equal_elements_beyond_the_window(run_program, counting_namespace):
+    # Seven equal elements, more than the window: later ones come from the
+    # memo of small values, which must hold each node's own value.
+    report = run_program(
+        'import "counting"\nfor x in [1, 1, 1, 1, 1, 1, 1] do print "a" tick(5)\n',
+        store=NullStore(),
+    )
+    assert [p.value for p in report.printed] == [10] * 7

@@ -461,6 +461,9 @@ class Engine:
                     # A primitive wants the whole sequence as one list: compute
                     # the elements with the usual window, not all at once.
                     local[node_id] = list(self._values(node_id, plan, persist))
+                if node_id in self.plan.nodes and isinstance(node, Items):
+                    # Its items' handles exist now: it needs them no longer.
+                    self._consumer_done(node_id, self._inputs_of(node_id))
                 continue
             if not facts.is_volatile and node_id == root:
                 # A value this process wants: read it here, without Dask.
@@ -650,13 +653,14 @@ class Engine:
         )
 
     def _remember(self, node_id: NodeId, plan: Plan, handle, local) -> None:
+        local[node_id] = handle
         if node_id in self.plan.nodes:
-            self._shared[node_id] = handle
+            if self._consumers.get(node_id, 0) > 0:
+                # Consumers still to come: keep it for them.
+                self._shared[node_id] = handle
             node = self.plan.node(node_id)
             if not isinstance(node, SEQUENCE_KINDS):
                 self._consumer_done(node_id, self._inputs_of(node_id))
-        else:
-            local[node_id] = handle
 
     # -- releasing main-plan values
 
@@ -755,7 +759,9 @@ class Engine:
                 "dropped from the store, run the program again",
                 self._span_of(node_id, plan, node_id),
             ) from None
-        self._remember_if_small(node_id, value)
+        # Remember it under the node the future computes (its key), never
+        # under ``node_id``: for a list of handles that is the list's node.
+        self._remember_if_small(_node_of(handle), value)
         return value
 
     def _remember_if_small(self, node_id: NodeId, value) -> None:
@@ -896,6 +902,12 @@ def _is_small(value) -> bool:
     if isinstance(value, tuple | list) and len(value) <= 64:
         return all(isinstance(v, bool | int | float) for v in value)
     return False
+
+
+def _node_of(future) -> NodeId:
+    """The node id a task future computes (load tasks are keyed "load-<id>")."""
+    key = str(future.key)
+    return key[len("load-") :] if key.startswith("load-") else key
 
 
 def _is_future(value) -> bool:
