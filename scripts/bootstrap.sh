@@ -9,6 +9,7 @@ stamp="$venv/.installed-from-pyproject"
 python_bin="${PYTHON:-python3}"
 
 if [ ! -x "$venv/bin/python" ]; then
+    echo "creating .venv and installing the dependencies (once, about half a minute)..." >&2
     "$python_bin" -m venv "$venv"
 fi
 # Reinstall only when pyproject.toml changed since the last install.

@@ -131,8 +131,8 @@ class _Builder(lark.Transformer):
         # stand, so `let x = 1 + let` would otherwise bind a variable "let".
         if str(token) in _EXPRESSION_KEYWORDS:
             raise ImgQLSyntaxError(
-                f"a {str(token)!r} expression cannot stand here as an operand; "
-                "put it in parentheses",
+                f"{str(token)!r} cannot stand here as an operand: an operand is "
+                "missing before it, or the expression needs parentheses",
                 self._span(token),
             )
         if str(token) in KEYWORDS:
