@@ -53,6 +53,13 @@ class LocatedError(Exception):
         super().__init__(message)
         self.message = message
         self.span = span
+        #: Calls of user functions that led to ``span``, outermost first.
+        self.call_sites: tuple[Span, ...] = ()
+
+    def with_call_sites(self, call_sites: tuple[Span, ...]) -> LocatedError:
+        """Record the calls through which the failing expression was reached."""
+        self.call_sites = tuple(call_sites)
+        return self
 
     def render(self) -> str:
         """Return ``file:line:col: message`` plus the source line and a caret."""
@@ -63,6 +70,14 @@ class LocatedError(Exception):
         if line is not None:
             caret = " " * (self.span.column - 1) + "^"
             text += f"\n    {line}\n    {caret}"
+        # The error is inside a function (often one of a library): say where
+        # the program called it, innermost call first.
+        for call in reversed(self.call_sites[-4:]):
+            if call != self.span:
+                text += f"\n  called from {call}"
+                called = call.source_line()
+                if called is not None:
+                    text += f": {called.strip()}"
         return text
 
 

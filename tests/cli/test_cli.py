@@ -167,3 +167,31 @@ def test_strings_in_printed_sequences_are_quoted(program, tmp_path):
     path = program('print "names" for s in ["a", "b"] do concat(s, "!")\n')
     result = voxlogica("run", path, "--no-cache")
     assert result.stdout == 'names=["a!", "b!"]\n'
+
+
+def test_errors_inside_functions_name_the_calls(program, tmp_path):
+    path = program(
+        'import "simpleitk"\n'
+        "let f(p) = ReadImage(p)\n"
+        'let g(p) = f(concat(p, ".nii"))\n'
+        'print "x" g("no/such")\n'
+    )
+    result = voxlogica("run", path, "--store", tmp_path / "store")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{path}:2:12: simpleitk.ReadImage")
+    assert f'  called from {path}:3:12: let g(p) = f(concat(p, ".nii"))' in lines
+    assert f'  called from {path}:4:11: print "x" g("no/such")' in lines
+
+
+def test_type_error_in_the_stdlib_names_the_program_line(program):
+    path = program(
+        'import "stdlib.imgql"\n'
+        f'load img = "{CHRIS_T1}"\n'
+        "let b = intensity(img) >. 10\n"
+        'print "bad" b & 3\n'
+    )
+    result = voxlogica("check", path)
+    assert result.returncode == 2
+    assert "stdlib.imgql" in result.stderr.splitlines()[0]
+    assert f'  called from {path}:4:15: print "bad" b & 3' in result.stderr

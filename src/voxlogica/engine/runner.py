@@ -752,7 +752,7 @@ class Engine:
         except PrimitiveFailure as failure:
             raise ExecutionError(
                 str(failure), self._span_of(failure.node_id, plan, node_id)
-            ) from None
+            ).with_call_sites(self._call_sites_of(failure.node_id, plan)) from None
         except KeyError as error:
             raise ExecutionError(
                 f"a stored result could not be read ({error}); it has been "
@@ -769,6 +769,12 @@ class Engine:
             self._recent[node_id] = value
             if len(self._recent) > _RECENT_VALUES:
                 self._recent.popitem(last=False)
+
+    def _call_sites_of(self, node_id: NodeId, plan: Plan) -> tuple[Span, ...]:
+        try:
+            return plan.fact(node_id).call_sites
+        except KeyError:
+            return ()
 
     def _span_of(self, node_id: NodeId, plan: Plan, fallback: NodeId) -> Span | None:
         for candidate in (node_id, fallback):

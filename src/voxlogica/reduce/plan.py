@@ -270,6 +270,9 @@ class NodeFacts:
     is_volatile: bool
     is_sequence: bool
     span: Span | None
+    #: Calls of user functions through which the node was written, outermost
+    #: first (for errors inside a function: where the program called it).
+    call_sites: tuple[Span, ...] = ()
 
 
 class Plan:
@@ -287,6 +290,8 @@ class Plan:
             parent.primitives if parent is not None else {}
         )
         self.goals: list[Goal] = []
+        #: Set by the reducer while it inlines a call (see NodeFacts.call_sites).
+        self.call_sites: tuple[Span, ...] = ()
 
     # -- lookup
 
@@ -331,6 +336,8 @@ class Plan:
     # -- construction
 
     def _add(self, node: Node, facts: NodeFacts) -> NodeId:
+        if self.call_sites:
+            facts.call_sites = self.call_sites
         node_id = node_id_of(node)
         try:
             self.fact(node_id)
@@ -449,6 +456,7 @@ class Plan:
                 stack.extend((c, False) for c in children if c not in replaced)
                 continue
             span = self.fact(node_id).span
+            self.call_sites = self.fact(node_id).call_sites
             if isinstance(node, Parameter):
                 replaced[node_id] = value
             elif isinstance(node, Operation):
@@ -461,6 +469,7 @@ class Plan:
                 replaced[node_id] = self.structure(
                     _rebuild(node, lambda child: replaced[child]), span
                 )
+        self.call_sites = ()
         return replaced[body]
 
     # -- export

@@ -445,7 +445,7 @@ class Reducer:
                     f"given {len(argument_ids)}",
                     span,
                 )
-            return self._inline_ids(binding, tuple(argument_ids))
+            return self._inline_ids(binding, tuple(argument_ids), span)
         if isinstance(binding, ValueBinding):
             raise ProgramError(f"{name!r} is a value, not a function", span)
         primitive = self._resolve_primitive(name, span)
@@ -542,7 +542,7 @@ class Reducer:
                 span,
             )
         argument_ids = self._reduce_arguments(arguments, scope)
-        return self._inline_ids(binding, argument_ids)
+        return self._inline_ids(binding, argument_ids, span)
 
     def _reduce_arguments(self, arguments, scope: Scope) -> tuple[NodeId, ...]:
         for argument in arguments:
@@ -556,7 +556,7 @@ class Reducer:
                     )
         return tuple(self.reduce_expression(a, scope) for a in arguments)
 
-    def _inline_ids(self, binding: FunctionBinding, argument_ids) -> NodeId:
+    def _inline_ids(self, binding: FunctionBinding, argument_ids, span: Span) -> NodeId:
         key = (binding, argument_ids, self._loop_depth)
         found = self._memo.get(key)
         if found is not None:
@@ -567,7 +567,12 @@ class Reducer:
                 for p, a in zip(binding.parameters, argument_ids, strict=True)
             }
         )
-        node_id = self.reduce_expression(binding.body, inner)
+        outer_calls = self.plan.call_sites
+        self.plan.call_sites = (*outer_calls, span)
+        try:
+            node_id = self.reduce_expression(binding.body, inner)
+        finally:
+            self.plan.call_sites = outer_calls
         self._memo[key] = node_id
         return node_id
 

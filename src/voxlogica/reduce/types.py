@@ -1121,14 +1121,16 @@ class _Checker:
                 self.span_of(node_id),
                 expected,
                 actual,
-            ) from None
+            ).with_call_sites(self.plan.fact(node_id).call_sites) from None
 
     def error(
         self, node_id: NodeId, what: str, expected: Type | None, actual: Type
     ) -> TypeCheckError:
         wanted = "sequence" if expected is None else type_name(expected)
         got = type_name(actual)
-        return TypeCheckError(f"{what}, got {got}", self.span_of(node_id), wanted, got)
+        return TypeCheckError(
+            f"{what}, got {got}", self.span_of(node_id), wanted, got
+        ).with_call_sites(self.plan.fact(node_id).call_sites)
 
     def span_of(self, node_id: NodeId) -> Span | None:
         """Where ``node_id`` is written, or else the nearest node that uses it."""
