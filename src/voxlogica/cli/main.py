@@ -192,7 +192,7 @@ def _open_store(arguments):
 
 def _run(arguments, plan, types) -> int:
     from voxlogica.engine.cluster import client_factory
-    from voxlogica.engine.runner import Engine
+    from voxlogica.engine.runner import Engine, no_progress
     from voxlogica.reduce.export import plan_to_dot, plan_to_json
     from voxlogica.reduce.types import annotate
 
@@ -215,7 +215,7 @@ def _run(arguments, plan, types) -> int:
         store,
         client_factory=client_factory(arguments.workers, arguments.scheduler),
         window=2 * (arguments.workers or _cpu_count()),
-        progress=_progress_bar if sys.stderr.isatty() else _no_progress,
+        progress=_progress_bar if sys.stderr.isatty() else no_progress,
         on_print=on_print,
     )
     error_text = ""
@@ -257,12 +257,6 @@ def _progress_bar(label: str, total: int | None):
     from tqdm import tqdm
 
     return tqdm(total=total, desc=label, unit="element", leave=False, file=sys.stderr)
-
-
-def _no_progress(label: str, total: int | None):
-    from voxlogica.engine.runner import NullProgress
-
-    return NullProgress()
 
 
 def _list_primitives(namespace_name: str | None) -> int:

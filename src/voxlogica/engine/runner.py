@@ -293,19 +293,19 @@ class Engine:
 
     def stream(self, sequence_id: NodeId, label: str = "") -> Iterator[Any]:
         """Yield the values of a sequence's elements in order, ``window`` in flight."""
-        pending: deque[tuple[NodeId, Plan, Any]] = deque()
+        pending: deque[tuple[Any, NodeId, Plan]] = deque()
         element_ids: list[NodeId] = []
         progress = self.progress(label, self._length(sequence_id, self.plan))
         try:
             for element_id, element_plan in self.elements(sequence_id, self.plan):
                 element_ids.append(element_id)
                 handle = self._handle(element_id, element_plan, PERSIST_ALWAYS)
-                pending.append((element_id, element_plan, handle))
+                pending.append((handle, element_id, element_plan))
                 while len(pending) >= self.window:
-                    yield self._result(*_reorder(pending.popleft()))
+                    yield self._result(*pending.popleft())
                     progress.update()
             while pending:
-                yield self._result(*_reorder(pending.popleft()))
+                yield self._result(*pending.popleft())
                 progress.update()
         finally:
             progress.close()
@@ -805,11 +805,6 @@ def _flatten_outputs(element):
             yield item[0], item[1], item[2]
         else:
             pending.extend(reversed(item))
-
-
-def _reorder(pending_entry):
-    element_id, element_plan, handle = pending_entry
-    return handle, element_id, element_plan
 
 
 class _Chain:
