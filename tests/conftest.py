@@ -3,6 +3,12 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check behaviour, not speed: a loaded CI machine must not fail
+# them on hypothesis's default per-example deadline.
+settings.register_profile("voxlogica", deadline=None)
+settings.load_profile("voxlogica")
 
 from voxlogica.engine.cluster import embedded_client
 from voxlogica.engine.runner import Engine
