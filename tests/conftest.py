@@ -5,16 +5,16 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-# Property tests check behaviour, not speed: a loaded CI machine must not fail
-# them on hypothesis's default per-example deadline.
-settings.register_profile("voxlogica", deadline=None)
-settings.load_profile("voxlogica")
-
 from voxlogica.engine.cluster import embedded_client
 from voxlogica.engine.runner import Engine
 from voxlogica.primitives import registry
 from voxlogica.reduce.reducer import Reducer
 from voxlogica.store import ResultStore
+
+# Property tests check behaviour, not speed: a loaded CI machine must not fail
+# them on hypothesis's default per-example deadline.
+settings.register_profile("voxlogica", deadline=None)
+settings.load_profile("voxlogica")
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CHRIS_T1 = REPOSITORY / "examples" / "data" / "chris_t1.nii.gz"
