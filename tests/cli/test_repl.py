@@ -37,8 +37,7 @@ def test_print_runs_only_the_goals_of_its_own_line():
     assert lines == ["a=1", "b=2", "c=x"]
 
 
-def test_type_without_a_static_checker_is_the_type_of_the_value(monkeypatch):
-    monkeypatch.setattr(repl, "_static_type_of", lambda: None)
+def test_type_is_the_static_type(monkeypatch):
     _, lines = session('let x = 2\n:type x + 1\n:type "s"\n:type range(0, 2)\n')
     assert lines == ["number", "string", "sequence of number"]
 
@@ -59,7 +58,7 @@ def test_type_uses_the_static_checker_when_there_is_one(monkeypatch):
         seen.append(plan.node(node_id).value)
         return "checked type"
 
-    monkeypatch.setattr(repl, "_static_type_of", lambda: type_of)
+    monkeypatch.setattr(repl, "type_of", type_of)
     _, lines = session(":type 1 + 1\n")
     assert lines == ["checked type"]
     assert seen == [2]

@@ -12,20 +12,19 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
 import sys
-import threading
 from pathlib import Path
 
 from voxlogica import __version__
+from voxlogica.cli.support import (
+    cpu_count,
+    in_deep_stack,
+    open_store,
+    progress_for_terminal,
+)
 from voxlogica.diagnostics import LocatedError
 
 logger = logging.getLogger(__name__)
-
-# Reduction of deeply nested programs recurses once per nesting level; a
-# large stack in a helper thread lets it go far deeper than the default.
-_REDUCER_STACK_BYTES = 512 * 1024 * 1024
-_REDUCER_RECURSION_LIMIT = 200_000
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -151,48 +150,17 @@ def reduce_program(path: Path, syntax: str | None = None):
 
     if not path.is_file():
         raise ProgramError(f"no such program file: {path}")
-    outcome: dict = {}
-
-    def work():
-        previous = sys.getrecursionlimit()
-        sys.setrecursionlimit(_REDUCER_RECURSION_LIMIT)
-        try:
-            outcome["plan"] = Reducer(syntax=syntax).reduce_file(path)
-        except RecursionError:
-            outcome["error"] = ProgramError(
-                f"{path}: the program is nested too deeply to reduce"
-            )
-        except BaseException as error:  # noqa: BLE001 - re-raised in the caller
-            outcome["error"] = error
-        finally:
-            sys.setrecursionlimit(previous)
-
-    previous_stack = threading.stack_size(_REDUCER_STACK_BYTES)
     try:
-        thread = threading.Thread(target=work, name="voxlogica-reduce")
-        thread.start()
-        thread.join()
-    finally:
-        threading.stack_size(previous_stack)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["plan"]
-
-
-def _open_store(arguments):
-    from voxlogica.store import NullStore, ResultStore, default_store_dir
-
-    if arguments.no_cache:
-        return NullStore()
-    root = arguments.store or default_store_dir()
-    if arguments.delete_cache and root.exists():
-        shutil.rmtree(root)
-    return ResultStore(root)
+        return in_deep_stack(lambda: Reducer(syntax=syntax).reduce_file(path))
+    except RecursionError:
+        raise ProgramError(
+            f"{path}: the program is nested too deeply to reduce"
+        ) from None
 
 
 def _run(arguments, plan, types) -> int:
     from voxlogica.engine.cluster import client_factory
-    from voxlogica.engine.runner import Engine, no_progress
+    from voxlogica.engine.runner import Engine
     from voxlogica.reduce.export import plan_to_dot, plan_to_json
     from voxlogica.reduce.types import annotate
 
@@ -209,13 +177,13 @@ def _run(arguments, plan, types) -> int:
         if not arguments.json:
             print(f"{printed.name}={printed.text}", flush=True)
 
-    store = _open_store(arguments)
+    store = open_store(arguments)
     engine = Engine(
         plan,
         store,
         client_factory=client_factory(arguments.workers, arguments.scheduler),
-        window=2 * (arguments.workers or _cpu_count()),
-        progress=_progress_bar if sys.stderr.isatty() else no_progress,
+        window=2 * (arguments.workers or cpu_count()),
+        progress=progress_for_terminal(),
         on_print=on_print,
     )
     error_text = ""
@@ -245,18 +213,6 @@ def _run(arguments, plan, types) -> int:
         print(json.dumps(document))
     logger.info("computed %d node(s), loaded %d", report.computed, report.loaded)
     return status
-
-
-def _cpu_count() -> int:
-    import os
-
-    return os.cpu_count() or 1
-
-
-def _progress_bar(label: str, total: int | None):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=label, unit="element", leave=False, file=sys.stderr)
 
 
 def _list_primitives(namespace_name: str | None) -> int:

@@ -23,21 +23,25 @@ ends.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from voxlogica.cli.support import (
+    cpu_count,
+    in_deep_stack,
+    open_store,
+    progress_for_terminal,
+)
 from voxlogica.diagnostics import LocatedError, ProgramError, Span, remember_source
 from voxlogica.engine.runner import Engine, PrintedValue, no_progress
 from voxlogica.primitives.registry import Namespace
 from voxlogica.reduce.plan import NodeId, PrintGoal
 from voxlogica.reduce.reducer import Reducer, Scope
+from voxlogica.reduce.types import type_of
 from voxlogica.syntax import ast
 from voxlogica.syntax.parser import ImgQLSyntaxError, parse, parse_expression
 
@@ -49,12 +53,9 @@ SESSION_FILE = "<repl>"
 CONTINUATION_PROMPT = "...> "
 _END_OF_FILE = "unexpected end of file"
 #: Module that may provide ``type_of(plan, node_id) -> str`` (a static checker).
-_TYPE_CHECKER_MODULE = "voxlogica.reduce.types"
 
 # The same allowance as ``voxlogica run``: reducing a deeply nested program
 # recurses once per nesting level.
-_REDUCER_STACK_BYTES = 512 * 1024 * 1024
-_REDUCER_RECURSION_LIMIT = 200_000
 
 HELP_TEXT = """\
 Type ImgQL commands or an expression:
@@ -167,7 +168,7 @@ class ReplSession:
 
     def _evaluate(self, source: str) -> None:
         self.reducer.plan.goals = []
-        expression = _in_deep_stack(lambda: self._reduce_entry(source))
+        expression = in_deep_stack(lambda: self._reduce_entry(source))
         if expression is None:
             self._run_goals(self._show_printed)
         else:
@@ -229,7 +230,7 @@ class ReplSession:
             raise ProgramError(f"no such program file: {path}")
         self.reducer.plan.goals = []
         try:
-            _in_deep_stack(lambda: self.reducer.reduce_file(path))
+            in_deep_stack(lambda: self.reducer.reduce_file(path))
         except (OSError, UnicodeDecodeError) as error:
             raise ProgramError(f"cannot read {path}: {error}") from None
         self._run_goals(self._show_printed)
@@ -244,13 +245,8 @@ class ReplSession:
             node = self.reducer.reduce_expression(expression, self.reducer.scope)
             return node, expression.span
 
-        node_id, span = _in_deep_stack(reduce)
-        type_of = _static_type_of()
-        if type_of is not None:
-            _write_line(self.output, type_of(self.reducer.plan, node_id))
-        else:
-            # Without a static checker the type is that of the computed value.
-            _write_line(self.output, self._value_of(node_id, span).vltype)
+        node_id, span = in_deep_stack(reduce)
+        _write_line(self.output, type_of(self.reducer.plan, node_id))
 
     # -- running goals
 
@@ -272,7 +268,7 @@ class ReplSession:
             self.reducer.plan,
             self.store,
             client_factory=self._shared_client,
-            window=2 * (self.workers or _cpu_count()),
+            window=2 * (self.workers or cpu_count()),
             progress=self.progress,
             on_print=on_print,
         )
@@ -484,77 +480,13 @@ def _further(first: ImgQLSyntaxError, second: ImgQLSyntaxError) -> ImgQLSyntaxEr
     return second if position(second) > position(first) else first
 
 
-def _static_type_of() -> Callable[[Any, NodeId], str] | None:
-    """``type_of`` of the static type checker, if that module exists."""
-    # find_spec first, so that a checker that exists but fails to import is
-    # reported rather than silently replaced by evaluation.
-    if importlib.util.find_spec(_TYPE_CHECKER_MODULE) is None:
-        return None
-    return getattr(importlib.import_module(_TYPE_CHECKER_MODULE), "type_of", None)
-
-
-def _in_deep_stack(work: Callable[[], Any]) -> Any:
-    """Run ``work`` in a helper thread with a large stack and recursion limit.
-
-    A Ctrl-C while waiting lets the work finish first, so the reducer is never
-    left half-updated when the entry is undone.
-    """
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        previous = sys.getrecursionlimit()
-        sys.setrecursionlimit(_REDUCER_RECURSION_LIMIT)
-        try:
-            outcome["value"] = work()
-        except BaseException as error:  # noqa: BLE001 - re-raised in the caller
-            outcome["error"] = error
-        finally:
-            sys.setrecursionlimit(previous)
-
-    previous_stack = threading.stack_size(_REDUCER_STACK_BYTES)
-    try:
-        thread = threading.Thread(target=run, name="voxlogica-repl-reduce")
-        thread.start()
-    finally:
-        threading.stack_size(previous_stack)
-    interrupted = False
-    while thread.is_alive():
-        try:
-            thread.join()
-        except KeyboardInterrupt:
-            interrupted = True
-    if interrupted:
-        raise KeyboardInterrupt
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
-
-def _cpu_count() -> int:
-    import os
-
-    return os.cpu_count() or 1
-
-
-def _progress_bar(label: str, total: int | None):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=label, unit="element", leave=False, file=sys.stderr)
-
-
 def main(arguments) -> int:
     """Entry point of ``voxlogica repl`` (options --store, --no-cache, --workers)."""
-    from voxlogica.store import NullStore, ResultStore, default_store_dir
-
-    if arguments.no_cache:
-        store = NullStore()
-    else:
-        store = ResultStore(arguments.store or default_store_dir())
     return run_repl(
         sys.stdin,
         sys.stdout,
         sys.stderr,
-        store=store,
+        store=open_store(arguments),
         workers=arguments.workers,
-        progress=_progress_bar if sys.stderr.isatty() else no_progress,
+        progress=progress_for_terminal(),
     )
