@@ -73,7 +73,6 @@ from voxlogica.reduce.plan import (
     Parameter,
     Plan,
     PrintGoal,
-    SaveGoal,
     Slice,
     Zip,
     children_of,
@@ -164,8 +163,6 @@ class Engine:
         self._consumers = self._count_consumers()
         self._finished_consumers: set[NodeId] = set()
         self._recent: OrderedDict[NodeId, Any] = OrderedDict()
-        # Consumer counts of recent element overlays, for chain fusion.
-        self._consumer_counts: dict[int, tuple[Plan, dict[NodeId, int]]] = {}
 
     # -- public
 
@@ -225,21 +222,31 @@ class Engine:
         return isinstance(goal, EachGoal) or self.plan.fact(goal.node_id).is_sequence
 
     def _emit(self, goal, value) -> None:
-        from voxlogica.engine.outputs import save_value, summarize, vltype_of
-
         if isinstance(goal, PrintGoal):
-            printed = PrintedValue(
-                goal.label, vltype_of(value), summarize(value), value
-            )
-            self.report.printed.append(printed)
-            if self.on_print is not None:
-                self.on_print(printed)
-        elif isinstance(goal, SaveGoal):
-            try:
-                layer = save_value(Path(goal.path), value)
-            except (OSError, ValueError) as error:
-                raise ExecutionError(str(error), goal.span) from None
-            self.report.layers.append(layer)
+            self._print(goal.label, value)
+        else:
+            self._save(goal.path, value, goal.span)
+
+    def _print(self, label: str, value, vltype=None, text=None) -> None:
+        from voxlogica.engine.outputs import summarize, vltype_of
+
+        printed = PrintedValue(
+            label,
+            vltype if vltype is not None else vltype_of(value),
+            text if text is not None else summarize(value),
+            value,
+        )
+        self.report.printed.append(printed)
+        if self.on_print is not None:
+            self.on_print(printed)
+
+    def _save(self, path: str, value, span) -> None:
+        from voxlogica.engine.outputs import save_value
+
+        try:
+            self.report.layers.append(save_value(Path(path), value))
+        except (OSError, ValueError) as error:
+            raise ExecutionError(str(error), span) from None
 
     def _emit_sequence(self, goal) -> None:
         from voxlogica.engine.outputs import summarize_item, to_json, vltype_of
@@ -256,14 +263,15 @@ class Engine:
         element_type = types.pop() if len(types) == 1 else "value"
         vltype = f"sequence of {element_type}" if values else "sequence"
         if isinstance(goal, PrintGoal):
-            printed = PrintedValue(
-                goal.label, vltype, "[" + ", ".join(texts) + "]", values
+            self._print(goal.label, values, vltype, "[" + ", ".join(texts) + "]")
+        elif not goal.path.endswith(".json"):
+            raise ExecutionError(
+                f"a sequence can only be saved as .json, not {goal.path!r}; "
+                "save each element from inside the loop instead",
+                goal.span,
             )
-            self.report.printed.append(printed)
-            if self.on_print is not None:
-                self.on_print(printed)
         else:
-            self._save_sequence(goal, values)
+            self._save(goal.path, values, goal.span)
 
     def _emit_each(self, goal: EachGoal) -> None:
         """The prints and saves of a command loop, element by element."""
@@ -274,38 +282,25 @@ class Engine:
                         f"a {kind} label must be a string, got {target!r}", goal.span
                     )
                 if kind == "print":
-                    self._emit(PrintGoal(target, "", goal.span), value)
+                    self._print(target, value)
                 else:
-                    self._emit(SaveGoal(target, "", goal.span), value)
-
-    def _save_sequence(self, goal: SaveGoal, values: list[Any]) -> None:
-        from voxlogica.engine.outputs import save_value
-
-        if not goal.path.endswith(".json"):
-            raise ExecutionError(
-                f"a sequence can only be saved as .json, not {goal.path!r}; "
-                "save each element from inside the loop instead",
-                goal.span,
-            )
-        self.report.layers.append(save_value(Path(goal.path), values))
+                    self._save(target, value, goal.span)
 
     # -- sequences
 
     def stream(self, sequence_id: NodeId, label: str = "") -> Iterator[Any]:
-        """Yield the values of a sequence's elements in order, ``window`` in flight."""
-        pending: deque[tuple[Any, NodeId, Plan]] = deque()
+        """Yield a goal sequence's element values in order, persisting each.
+
+        When the sequence is done, it is stored as the list of its elements'
+        ids.
+        """
         element_ids: list[NodeId] = []
         progress = self.progress(label, self._length(sequence_id, self.plan))
         try:
-            for element_id, element_plan in self.elements(sequence_id, self.plan):
-                element_ids.append(element_id)
-                handle = self._handle(element_id, element_plan, PERSIST_ALWAYS)
-                pending.append((handle, element_id, element_plan))
-                while len(pending) >= self.window:
-                    yield self._result(*pending.popleft())
-                    progress.update()
-            while pending:
-                yield self._result(*pending.popleft())
+            for value in self._values(
+                sequence_id, self.plan, PERSIST_ALWAYS, element_ids.append
+            ):
+                yield value
                 progress.update()
         finally:
             progress.close()
@@ -323,8 +318,7 @@ class Engine:
             for element_id, element_plan in self.elements(node.sequence, plan):
                 overlay = element_plan.overlay()
                 yield overlay.instantiate(node.body, node.level, element_id), overlay
-            if sequence_id in self.plan.nodes:
-                self._consumer_done(sequence_id, self._inputs_of(sequence_id))
+            self._release_inputs(sequence_id)
             return
         if isinstance(node, Items):
             for item in node.items:
@@ -409,17 +403,22 @@ class Engine:
         return value
 
     def _length(self, sequence_id: NodeId, plan: Plan) -> int | None:
+        """The number of elements if known without computing any (for progress)."""
         node = plan.node(sequence_id)
         while isinstance(node, Loop):
             node = plan.node(node.sequence)
-        if isinstance(node, Operation) and node.primitive == "default.range":
-            values = [plan.node(a) for a in node.arguments]
-            if all(isinstance(v, Constant) for v in values):
-                try:
-                    return len(range(*(v.value for v in values)))
-                except (TypeError, ValueError):
-                    return None
-        return None
+        if not isinstance(node, Operation):
+            return None
+        primitive = plan.primitives[node.primitive]
+        arguments = [plan.node(a) for a in node.arguments]
+        all_constant = all(isinstance(a, Constant) for a in arguments)
+        # Only foldable sources: a directory listing would be read twice.
+        if not (is_lazy_source(primitive, all_constant) and primitive.is_foldable):
+            return None
+        try:
+            return len(primitive.function(*(a.value for a in arguments)))
+        except (TypeError, ValueError):
+            return None
 
     # -- submitting nodes
 
@@ -446,10 +445,10 @@ class Engine:
             if node_id in self._recent:
                 self._recent.move_to_end(node_id)
                 local[node_id] = self._recent[node_id]
-                self._skipped_inputs(node_id, node)
+                self._release_inputs(node_id)
                 continue
+            persist = root_persist if node_id == root else PERSIST_AUTO
             if facts.is_sequence:
-                persist = root_persist if node_id == root else PERSIST_AUTO
                 if node_id == root:
                     # A small structure the caller takes apart (a command
                     # loop's outputs): hand over its elements' handles.
@@ -461,9 +460,9 @@ class Engine:
                     # A primitive wants the whole sequence as one list: compute
                     # the elements with the usual window, not all at once.
                     local[node_id] = list(self._values(node_id, plan, persist))
-                if node_id in self.plan.nodes and isinstance(node, Items):
+                if isinstance(node, Items):
                     # Its items' handles exist now: it needs them no longer.
-                    self._consumer_done(node_id, self._inputs_of(node_id))
+                    self._release_inputs(node_id)
                 continue
             if not facts.is_volatile and node_id == root:
                 # A value this process wants: read it here, without Dask.
@@ -475,13 +474,12 @@ class Engine:
                     local[node_id] = value
                     self.report.loaded += 1
                     self._remember_if_small(node_id, value)
-                    self._skipped_inputs(node_id, node)
+                    self._release_inputs(node_id)
                     continue
             elif not facts.is_volatile and self.store.contains(node_id):
                 self._remember(node_id, plan, self._load(node_id), local)
                 continue
             if not isinstance(node, Operation):
-                persist = root_persist if node_id == root else PERSIST_AUTO
                 handle = self._evaluate_over_sequence(node_id, node, plan, persist)
                 self._remember(node_id, plan, handle, local)
                 continue
@@ -491,13 +489,14 @@ class Engine:
                     (a, False) for a in node.arguments if not self._known(a, local)
                 )
                 continue
-            persist = root_persist if node_id == root else PERSIST_AUTO
             if facts.is_volatile or self.store_root is None:
                 persist = PERSIST_NEVER
             if node_id not in self.plan.nodes and self._is_private(node_id, plan):
                 # Used once, by this element only: it joins the element's
                 # chain, which runs as one task (see _submit_chain).
-                local[node_id] = chain.add(node_id, node, persist, local, self)
+                local[node_id] = chain.add(
+                    node_id, node, persist, lambda a: self._lookup(a, local)
+                )
                 continue
             for argument in node.arguments:
                 if isinstance(local.get(argument), _StepReference):
@@ -527,14 +526,7 @@ class Engine:
         A node two outputs of an element share (a case's GTV, saved and
         measured) stays a task of its own, so Dask computes it once.
         """
-        owner = plan.owner(node_id)
-        counts = self._consumer_counts.get(id(owner))
-        if counts is None or counts[0] is not owner:
-            counts = (owner, owner.consumer_counts())
-            self._consumer_counts[id(owner)] = counts
-            if len(self._consumer_counts) > 4 * self.window:
-                self._consumer_counts.pop(next(iter(self._consumer_counts)))
-        return counts[1].get(node_id, 0) <= 1
+        return plan.owner(node_id).consumer_counts().get(node_id, 0) <= 1
 
     def _submit_chain(self, node_id: NodeId, chain: _Chain):
         """Submit ``node_id`` and the private steps it needs as one task.
@@ -603,11 +595,17 @@ class Engine:
         return best_position
 
     def _values(
-        self, sequence_id: NodeId, plan: Plan, persist: str = PERSIST_AUTO
+        self,
+        sequence_id: NodeId,
+        plan: Plan,
+        persist: str = PERSIST_AUTO,
+        on_element: Callable[[NodeId], None] | None = None,
     ) -> Iterator[Any]:
-        """Element values in order, ``window`` in flight (no store record)."""
-        pending: deque = deque()
+        """Element values in order, at most ``window`` elements in flight."""
+        pending: deque[tuple[Any, NodeId, Plan]] = deque()
         for element_id, element_plan in self.elements(sequence_id, plan):
+            if on_element is not None:
+                on_element(element_id)
             handle = self._handle(element_id, element_plan, persist)
             pending.append((handle, element_id, element_plan))
             while len(pending) >= self.window:
@@ -654,20 +652,21 @@ class Engine:
 
     def _remember(self, node_id: NodeId, plan: Plan, handle, local) -> None:
         local[node_id] = handle
-        if node_id in self.plan.nodes:
-            if self._consumers.get(node_id, 0) > 0:
-                # Consumers still to come: keep it for them.
-                self._shared[node_id] = handle
-            node = self.plan.node(node_id)
-            if not isinstance(node, SEQUENCE_KINDS):
-                self._consumer_done(node_id, self._inputs_of(node_id))
+        if node_id in self.plan.nodes and self._consumers.get(node_id, 0) > 0:
+            # Consumers still to come: keep it for them.
+            self._shared[node_id] = handle
+        if not isinstance(plan.node(node_id), SEQUENCE_KINDS):
+            self._release_inputs(node_id)
 
     # -- releasing main-plan values
 
-    def _skipped_inputs(self, node_id: NodeId, node) -> None:
-        """A main-plan node was obtained without computing it: its inputs are free."""
-        if node_id in self.plan.nodes and isinstance(node, Operation):
-            self._consumer_done(node_id, list(node.arguments))
+    def _release_inputs(self, node_id: NodeId) -> None:
+        """A main-plan node has a handle (or a value): it needs its inputs no more.
+
+        Loops release theirs when they have been enumerated (see elements).
+        """
+        if node_id in self.plan.nodes:
+            self._consumer_done(node_id, self._inputs_of(node_id))
 
     def _count_consumers(self) -> dict[NodeId, int]:
         """How many goals, operations and loops of the main plan use each node.
@@ -856,13 +855,14 @@ class _Chain:
             steps.append((step_id, primitive, persist, tuple(rewritten)))
         return steps, inputs
 
-    def add(self, node_id: NodeId, node: Operation, persist: str, local, engine):
+    def add(self, node_id: NodeId, node: Operation, persist: str, handle_of):
+        """Append ``node`` as a step; ``handle_of`` gives its other arguments."""
         references = []
         for argument in node.arguments:
             if argument in self.positions:
                 references.append(("step", self.positions[argument]))
                 continue
-            handle = engine._lookup(argument, local)
+            handle = handle_of(argument)
             if _is_future(handle) or isinstance(handle, list):
                 if argument not in self._input_positions:
                     self._input_positions[argument] = len(self.inputs)

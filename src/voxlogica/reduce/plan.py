@@ -292,6 +292,7 @@ class Plan:
         self.goals: list[Goal] = []
         #: Set by the reducer while it inlines a call (see NodeFacts.call_sites).
         self.call_sites: tuple[Span, ...] = ()
+        self._consumer_counts: dict[NodeId, int] | None = None
 
     # -- lookup
 
@@ -319,12 +320,17 @@ class Plan:
         raise KeyError(node_id)
 
     def consumer_counts(self) -> dict[NodeId, int]:
-        """How many nodes of this plan (not its parents) use each node."""
-        counts: dict[NodeId, int] = {}
-        for node in self.nodes.values():
-            for child in _children(node):
-                counts[child] = counts.get(child, 0) + 1
-        return counts
+        """How many nodes of this plan (not its parents) use each node.
+
+        Computed once and kept until a node is added.
+        """
+        if self._consumer_counts is None:
+            counts: dict[NodeId, int] = {}
+            for node in self.nodes.values():
+                for child in _children(node):
+                    counts[child] = counts.get(child, 0) + 1
+            self._consumer_counts = counts
+        return self._consumer_counts
 
     def fact(self, node_id: NodeId) -> NodeFacts:
         return self._find("facts", node_id)
@@ -344,6 +350,7 @@ class Plan:
         except KeyError:
             self.nodes[node_id] = node
             self.facts[node_id] = facts
+            self._consumer_counts = None
         return node_id
 
     def constant(self, value: int | float | bool | str, span: Span | None = None):
